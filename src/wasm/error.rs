@@ -1,0 +1,74 @@
+//! Core errors → JavaScript `AcsIdentityError`.
+//!
+//! The class is defined in the package's JavaScript (`pkg-template/errors.js`) so that it is a real
+//! `Error` subclass that `instanceof` works with; each loader hands it over once, right after the
+//! module is instantiated, through `__setErrorClass`.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::core::Error;
+
+thread_local! {
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the `AcsIdentityError` constructor: `new AcsIdentityError(message, { code, ... })`.
+#[wasm_bindgen(js_name = "__setErrorClass")]
+pub fn set_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn opt_str(v: &Option<String>) -> JsValue {
+    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)
+}
+
+/// Converts a core error to the JavaScript error that is thrown.
+pub fn to_js(err: Error) -> JsValue {
+    let props = Object::new();
+    set(&props, "code", &JsValue::from_str(err.code()));
+    set(
+        &props,
+        "statusCode",
+        &err.status_code
+            .map_or(JsValue::UNDEFINED, |s| JsValue::from(s)),
+    );
+    set(&props, "target", &opt_str(&err.target));
+    let details = err
+        .details_json
+        .as_deref()
+        .and_then(|d| js_sys::JSON::parse(d).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    set(&props, "details", &details);
+    set(&props, "requestId", &opt_str(&err.request_id));
+    let message = JsValue::from_str(&err.message);
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        let args = js_sys::Array::of2(&message, &props);
+        if let Ok(e) = Reflect::construct(&class, &args) {
+            return e;
+        }
+    }
+    // Not registered (the raw glue used without a loader): a plain Error with the same fields.
+    let e: JsValue = js_sys::Error::new(&err.message).into();
+    let _ = Object::assign(&Object::from(e.clone()), &props);
+    e
+}
+
+/// Shorthand for `Err(to_js(err))` conversions with `?`.
+pub trait IntoJsResult<T> {
+    fn js(self) -> Result<T, JsValue>;
+}
+
+impl<T> IntoJsResult<T> for crate::core::Result<T> {
+    fn js(self) -> Result<T, JsValue> {
+        self.map_err(to_js)
+    }
+}

@@ -1,0 +1,8 @@
+//! The JavaScript boundary. Everything here converts between JS values and the pure core, and talks
+//! to the host through the *global* `fetch`, `setTimeout` and `AbortController` (never `window`, which
+//! workers, Deno and Node do not have).
+
+mod error;
+mod sign;
+
+pub use error::set_error_class;

@@ -1,0 +1,131 @@
+//! `signRequest` and `parseConnectionString`.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::error::{to_js, IntoJsResult};
+use crate::core::connection_string::{ConnectionString, Endpoint};
+use crate::core::signing::{self, AccessKey};
+use crate::core::url::Url;
+use crate::core::{date, Error, ErrorKind};
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string_arg(v: JsValue, name: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| {
+        to_js(Error::invalid_argument(
+            name,
+            format!("`{name}` must be a string"),
+        ))
+    })
+}
+
+/// Reads a body given as a string (UTF-8), a `Uint8Array` or an `ArrayBuffer`; absent means empty.
+pub fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if body.is_undefined() || body.is_null() {
+        Ok(Vec::new())
+    } else if let Some(s) = body.as_string() {
+        Ok(s.into_bytes())
+    } else if let Some(a) = body.dyn_ref::<Uint8Array>() {
+        Ok(a.to_vec())
+    } else if let Some(b) = body.dyn_ref::<js_sys::ArrayBuffer>() {
+        Ok(Uint8Array::new(b).to_vec())
+    } else {
+        Err(to_js(Error::invalid_argument(
+            "body",
+            "`body` must be a string, a Uint8Array or an ArrayBuffer",
+        )))
+    }
+}
+
+/// Reads a date given as a `Date`, Unix milliseconds or an RFC 1123 string; absent means now.
+fn date_ms(date: &JsValue) -> Result<i64, JsValue> {
+    let bad = |what: &str| to_js(Error::invalid_argument("date", format!("`date` {what}")));
+    let ms = if date.is_undefined() || date.is_null() {
+        js_sys::Date::now()
+    } else if let Some(d) = date.dyn_ref::<js_sys::Date>() {
+        d.get_time()
+    } else if let Some(n) = date.as_f64() {
+        n
+    } else if let Some(s) = date.as_string() {
+        return date::parse_rfc1123(&s).ok_or_else(|| {
+            bad("must be an RFC 1123 date such as \"Wed, 13 Apr 2022 18:09:12 GMT\"")
+        });
+    } else {
+        return Err(bad(
+            "must be a Date, a number of milliseconds or an RFC 1123 string",
+        ));
+    };
+    if !ms.is_finite() || !(date::MIN_UNIX_MS as f64..=date::MAX_UNIX_MS as f64).contains(&ms) {
+        return Err(bad("is not a valid point in time"));
+    }
+    Ok(ms as i64)
+}
+
+/// The access key of a `signRequest` call: exactly one of `accessKey` / `connectionString`.
+fn access_key(options: &JsValue) -> Result<AccessKey, JsValue> {
+    let key = get(options, "accessKey");
+    let cs = get(options, "connectionString");
+    match (key.is_undefined(), cs.is_undefined()) {
+        (false, true) => AccessKey::from_base64(&string_arg(key, "accessKey")?).js(),
+        (true, false) => Ok(
+            ConnectionString::parse(&string_arg(cs, "connectionString")?)
+                .js()?
+                .key,
+        ),
+        _ => Err(to_js(Error::invalid_argument(
+            "accessKey",
+            "give exactly one of `accessKey` and `connectionString`",
+        ))),
+    }
+}
+
+/// `signRequest({ method, url, body?, accessKey?, connectionString?, date? })` → the three headers.
+#[wasm_bindgen(js_name = signRequest)]
+pub fn sign_request(options: JsValue) -> Result<Object, JsValue> {
+    if !options.is_object() {
+        return Err(to_js(Error::invalid_argument(
+            "options",
+            "signRequest takes an options object: { method, url, body?, accessKey | connectionString, date? }",
+        )));
+    }
+    let key = access_key(&options)?;
+    let method = string_arg(get(&options, "method"), "method")?;
+    let url = Url::parse(&string_arg(get(&options, "url"), "url")?).js()?;
+    let body = body_bytes(&get(&options, "body"))?;
+    let now = date_ms(&get(&options, "date"))?;
+    let headers = signing::sign_request(&key, &method, &url, &body, now).js()?;
+    let out = Object::new();
+    for (name, value) in [
+        ("x-ms-date", headers.date),
+        ("x-ms-content-sha256", headers.content_hash),
+        ("authorization", headers.authorization),
+    ] {
+        let _ = Reflect::set(&out, &JsValue::from_str(name), &JsValue::from_str(&value));
+    }
+    Ok(out)
+}
+
+/// `parseConnectionString(cs)` → `{ endpoint }`, validated; the key is never returned.
+#[wasm_bindgen(js_name = parseConnectionString)]
+pub fn parse_connection_string(cs: JsValue) -> Result<Object, JsValue> {
+    let cs = cs.as_string().ok_or_else(|| {
+        to_js(Error::new(
+            ErrorKind::InvalidConnectionString,
+            "the connection string must be a string",
+        ))
+    })?;
+    let parsed = ConnectionString::parse(&cs).js()?;
+    let out = Object::new();
+    let _ = Reflect::set(&out, &"endpoint".into(), &parsed.endpoint.as_str().into());
+    Ok(out)
+}
+
+/// Validates an endpoint URL and returns it normalised (`https://host[:port]/`).
+#[wasm_bindgen(js_name = "__normalizeEndpoint")]
+pub fn normalize_endpoint(endpoint: String) -> Result<String, JsValue> {
+    Ok(Endpoint::parse(&endpoint).js()?.as_str())
+}
