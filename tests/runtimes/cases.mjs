@@ -1,0 +1,110 @@
+// The cases every runtime runs (Node, Deno, Bun, workerd, Chromium) against the built package,
+// imported by name. Add a case here once and it runs everywhere. Cases that need the emulator
+// declare `needs: ['emulator']` and get `ctx.emulator = { connectionString, endpoint, url }`.
+import { assert } from './harness.mjs';
+import { clientCases } from './client-cases.mjs';
+
+const VECTOR = {
+  url: 'https://example.com/testPath?testQuery=test',
+  date: 'Wed, 13 Apr 2022 18:09:12 GMT',
+  authorization:
+    'HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=DGdgwggJWnQyc6EHjR/Vbqg1ES64KpD6U2XwTDDj3tU=',
+};
+const EMPTY_HASH = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+const SECRET_KEY = 'c2VjcmV0LWFjY2Vzcy1rZXktZG8tbm90LWxlYWs='; // "secret-access-key-do-not-leak"
+
+export const signingCases = [
+  {
+    name: 'signRequest gives the public Authorization vector (§4)',
+    run(lib) {
+      const h = lib.signRequest({ method: 'GET', url: VECTOR.url, accessKey: 'pw==', date: VECTOR.date });
+      assert.equal(h.authorization, VECTOR.authorization);
+      assert.equal(h['x-ms-date'], VECTOR.date);
+      assert.equal(h['x-ms-content-sha256'], EMPTY_HASH, 'empty-body hash');
+      assert.deepEqual(Object.keys(h).sort(), ['authorization', 'x-ms-content-sha256', 'x-ms-date']);
+    },
+  },
+  {
+    name: 'signRequest accepts the date as Date, milliseconds or RFC 1123, and a connection string',
+    run(lib) {
+      const ms = Date.UTC(2022, 3, 13, 18, 9, 12);
+      for (const date of [new Date(ms), ms, VECTOR.date]) {
+        const h = lib.signRequest({ method: 'get', url: VECTOR.url, accessKey: 'pw==', date });
+        assert.equal(h.authorization, VECTOR.authorization, `date ${String(date)}`);
+      }
+      const cs = 'endpoint=https://example.com/;accesskey=pw==';
+      const h = lib.signRequest({ method: 'GET', url: VECTOR.url, connectionString: cs, date: ms });
+      assert.equal(h.authorization, VECTOR.authorization);
+      const now = lib.signRequest({ method: 'GET', url: VECTOR.url, accessKey: 'pw==' });
+      assert.ok(Math.abs(Date.parse(now['x-ms-date']) - Date.now()) < 5000, 'absent date means now');
+    },
+  },
+  {
+    name: 'signRequest hashes string and byte bodies the same (§4 body vector)',
+    run(lib) {
+      const body = '{"scopes":["chat"],"expiresInMinutes":60}';
+      const opts = { method: 'POST', url: VECTOR.url, accessKey: 'pw==', date: VECTOR.date };
+      const a = lib.signRequest({ ...opts, body });
+      const b = lib.signRequest({ ...opts, body: new TextEncoder().encode(body) });
+      assert.equal(a['x-ms-content-sha256'], 'E55T2AR1et0dXg9viVUjwxjce4gxp+nmLcQffc3NPsA=');
+      assert.deepEqual(a, b);
+      const c = lib.signRequest({ ...opts, body: new TextEncoder().encode('banana').buffer });
+      assert.equal(c['x-ms-content-sha256'], 'tJPUg2Sv5E0RwBZc9HCkFk0eJgmRHvmYvoaNRq3j3k4=');
+    },
+  },
+  {
+    name: 'a bad access key throws AcsIdentityError InvalidAccessKey without echoing it',
+    run(lib) {
+      for (const accessKey of ['not base64!', '', `${SECRET_KEY}!`]) {
+        const e = assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url: VECTOR.url, accessKey }), 'InvalidAccessKey');
+        assert.ok(!e.message.includes(SECRET_KEY), 'the key is not in the message');
+        assert.equal(e.name, 'AcsIdentityError');
+      }
+    },
+  },
+  {
+    name: 'a bad URL throws AcsIdentityError InvalidUrl',
+    run(lib) {
+      for (const url of ['example.com/path', 'ftp://example.com/', 'https://user:pw@example.com/', 'https://exa mple.com/']) {
+        assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url, accessKey: 'pw==' }), 'InvalidUrl', url);
+      }
+    },
+  },
+  {
+    name: 'bad arguments throw InvalidArgument naming what was wrong',
+    run(lib) {
+      const base = { method: 'GET', url: VECTOR.url, accessKey: 'pw==' };
+      let e = assert.throwsCode(lib, () => lib.signRequest({ ...base, date: 'yesterday' }), 'InvalidArgument');
+      assert.equal(e.target, 'date');
+      e = assert.throwsCode(lib, () => lib.signRequest({ ...base, date: new Date(NaN) }), 'InvalidArgument');
+      assert.equal(e.target, 'date');
+      e = assert.throwsCode(lib, () => lib.signRequest({ ...base, body: 42 }), 'InvalidArgument');
+      assert.equal(e.target, 'body');
+      e = assert.throwsCode(lib, () => lib.signRequest({ ...base, method: 'GE T' }), 'InvalidArgument');
+      assert.equal(e.target, 'method');
+      e = assert.throwsCode(lib, () => lib.signRequest({ ...base, connectionString: 'x' }), 'InvalidArgument');
+      assert.match(e.message, /exactly one of/);
+      assert.throwsCode(lib, () => lib.signRequest(), 'InvalidArgument');
+      assert.throwsCode(lib, () => lib.signRequest({ url: VECTOR.url, accessKey: 'pw==' }), 'InvalidArgument');
+    },
+  },
+  {
+    name: 'parseConnectionString validates and never returns the key',
+    run(lib) {
+      const r = lib.parseConnectionString(`ENDPOINT=https://res.communication.azure.com;AccessKey=${SECRET_KEY}`);
+      assert.deepEqual(r, { endpoint: 'https://res.communication.azure.com/' });
+      const e = assert.throwsCode(
+        lib,
+        () => lib.parseConnectionString(`endpoint=https://res.communication.azure.com/path;accesskey=${SECRET_KEY}`),
+        'InvalidConnectionString',
+      );
+      assert.ok(!e.message.includes(SECRET_KEY));
+      assert.throwsCode(lib, () => lib.parseConnectionString('endpoint=https://x.com/'), 'InvalidConnectionString');
+      assert.throwsCode(lib, () => lib.parseConnectionString(42), 'InvalidConnectionString');
+      assert.ok(lib.isAcsIdentityError(e, 'InvalidConnectionString'));
+      assert.ok(!lib.isAcsIdentityError(new Error('x')));
+    },
+  },
+];
+
+export const cases = [...signingCases, ...clientCases];

@@ -1,0 +1,2 @@
+// Client cases (need the emulator); filled in with the CommunicationIdentityClient.
+export const clientCases = [];
