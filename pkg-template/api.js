@@ -1,3 +1,3 @@
 // The public API, shared by every entry point. Loaders instantiate the wasm module first.
 export { AcsIdentityError, isAcsIdentityError } from './errors.js';
-export { signRequest, parseConnectionString } from './acs_identity.js';
+export { signRequest, parseConnectionString, CommunicationIdentityClient } from './acs_identity.js';

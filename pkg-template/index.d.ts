@@ -90,3 +90,131 @@ export function signRequest(options: SignRequestOptions): SignedRequestHeaders;
  * @throws {AcsIdentityError} `InvalidConnectionString`.
  */
 export function parseConnectionString(connectionString: string): { endpoint: string };
+
+// ---- CommunicationIdentityClient -------------------------------------------------------------
+
+/** Token scopes. `chat.join`, `chat.join.limited` and `voip.join` need api-version 2023-10-01 or later. */
+export type TokenScope = 'chat' | 'voip' | 'chat.join' | 'chat.join.limited' | 'voip.join';
+
+/** The api-versions the client speaks. `2025-03-02-preview` adds `customId` and `getUser`. */
+export type ApiVersion =
+  | '2021-03-07'
+  | '2022-06-01'
+  | '2022-10-01'
+  | '2023-10-01'
+  | '2025-03-02-preview'
+  | '2025-06-30';
+
+export interface CommunicationUserIdentifier {
+  communicationUserId: string;
+}
+
+/** What `createUser` / `createUserAndToken` return: the identifier, plus `customId` when one was given. */
+export interface CommunicationUserIdentifierWithCustomId extends CommunicationUserIdentifier {
+  customId?: string;
+}
+
+export interface CommunicationAccessToken {
+  token: string;
+  expiresOn: Date;
+}
+
+export interface CommunicationUserToken extends CommunicationAccessToken {
+  user: CommunicationUserIdentifierWithCustomId;
+}
+
+export interface CommunicationUserDetails extends CommunicationUserIdentifierWithCustomId {
+  /** When a token was last issued for the identity (preview api-version). */
+  lastTokenIssuedAt?: Date;
+}
+
+/** Options every method takes. */
+export interface OperationOptions {
+  /** Cancels the call (rejects with code `Aborted`). */
+  abortSignal?: AbortSignal;
+  /** Time limit of the whole call, retries included (rejects with code `Timeout`). */
+  timeoutMs?: number;
+}
+
+export interface CreateUserOptions extends OperationOptions {
+  /** Your own id for the user (1..256 chars): the same customId always maps to the same identity (preview). */
+  customId?: string;
+}
+
+export interface CreateUserAndTokenOptions extends CreateUserOptions {
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440). */
+  tokenExpiresInMinutes?: number;
+}
+
+export interface GetTokenOptions extends OperationOptions {
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440). */
+  tokenExpiresInMinutes?: number;
+}
+
+export interface GetTokenForTeamsUserOptions extends OperationOptions {
+  /** The Teams user's Microsoft Entra ID access token. */
+  teamsUserAadToken: string;
+  /** The Entra application (client) id; must match the token's `appid`. */
+  clientId: string;
+  /** The Teams user's Entra object id; must match the token's `oid`. */
+  userObjectId: string;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt (0..10, default 3). */
+  maxRetries?: number;
+  /** First back-off delay, doubled each retry (default 800 ms). */
+  retryDelayInMs?: number;
+  /** Longest wait between attempts, server hints included (default 60000 ms). */
+  maxRetryDelayInMs?: number;
+}
+
+/** A minimal `fetch`: the global one, or your own (for tests, proxies, instrumentation). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface CommunicationIdentityClientOptions {
+  /** Pin an api-version (default `2025-06-30`; `customId`/`getUser` then switch to the preview automatically). */
+  apiVersion?: ApiVersion;
+  /** The fetch to use (default: the global fetch). */
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Default time limit of each call, retries included (default 60000 ms). */
+  timeoutMs?: number;
+  /** Allow plain http to a non-loopback endpoint (credentials would travel unencrypted). */
+  allowInsecureConnection?: boolean;
+}
+
+/** `{ key }`, as `AzureKeyCredential` from `@azure/core-auth`. */
+export interface KeyCredential {
+  readonly key: string;
+}
+
+/** A Microsoft Entra ID token source, as `TokenCredential` from `@azure/core-auth`. */
+export interface TokenCredential {
+  getToken(
+    scopes: string | string[],
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+/** A user: the identifier object or its raw id (`8:acs:...`). */
+export type CommunicationUserLike = CommunicationUserIdentifier | string;
+
+/**
+ * The ACS Identity client, with the API of `@azure/communication-identity`'s
+ * `CommunicationIdentityClient`. All errors are {@link AcsIdentityError}s.
+ */
+export class CommunicationIdentityClient {
+  constructor(connectionString: string, options?: CommunicationIdentityClientOptions);
+  constructor(endpoint: string, credential: KeyCredential | TokenCredential, options?: CommunicationIdentityClientOptions);
+  createUser(options?: CreateUserOptions): Promise<CommunicationUserIdentifierWithCustomId>;
+  createUserAndToken(scopes: TokenScope[], options?: CreateUserAndTokenOptions): Promise<CommunicationUserToken>;
+  getToken(user: CommunicationUserLike, scopes: TokenScope[], options?: GetTokenOptions): Promise<CommunicationAccessToken>;
+  revokeTokens(user: CommunicationUserLike, options?: OperationOptions): Promise<void>;
+  deleteUser(user: CommunicationUserLike, options?: OperationOptions): Promise<void>;
+  getTokenForTeamsUser(options: GetTokenForTeamsUserOptions): Promise<CommunicationAccessToken>;
+  /** Preview api-version. */
+  getUser(user: CommunicationUserLike, options?: OperationOptions): Promise<CommunicationUserDetails>;
+  /** Releases the wasm-side state now (it is also released when the client is garbage-collected). */
+  free(): void;
+}

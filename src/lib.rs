@@ -6,7 +6,10 @@
 //! * `wasm` (only on `wasm32`) is the thin JavaScript boundary: `#[wasm_bindgen]` exports, the
 //!   `fetch` transport bound to the global `fetch`, and error conversion.
 
+#![allow(clippy::result_large_err)] // `Error` is large but only built on failure paths
+
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;

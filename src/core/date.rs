@@ -150,7 +150,10 @@ pub fn parse_rfc1123(s: &str) -> Option<i64> {
 /// any number of fractional digits, and `Z` or a `+hh:mm` / `-hh:mm` offset (required).
 pub fn parse_iso8601_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
     {
         return None;
     }
@@ -241,10 +244,19 @@ mod tests {
 
     #[test]
     fn rfc1123_vector() {
-        assert_eq!(format_rfc1123(VECTOR_MS).unwrap(), "Wed, 13 Apr 2022 18:09:12 GMT");
-        assert_eq!(parse_rfc1123("Wed, 13 Apr 2022 18:09:12 GMT"), Some(VECTOR_MS));
+        assert_eq!(
+            format_rfc1123(VECTOR_MS).unwrap(),
+            "Wed, 13 Apr 2022 18:09:12 GMT"
+        );
+        assert_eq!(
+            parse_rfc1123("Wed, 13 Apr 2022 18:09:12 GMT"),
+            Some(VECTOR_MS)
+        );
         assert_eq!(format_rfc1123(0).unwrap(), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(format_rfc1123(VECTOR_MS + 999).unwrap(), "Wed, 13 Apr 2022 18:09:12 GMT");
+        assert_eq!(
+            format_rfc1123(VECTOR_MS + 999).unwrap(),
+            "Wed, 13 Apr 2022 18:09:12 GMT"
+        );
         assert_eq!(format_rfc1123(-1).unwrap(), "Wed, 31 Dec 1969 23:59:59 GMT");
     }
 
@@ -265,17 +277,29 @@ mod tests {
             assert_eq!(parse_rfc1123(bad), None, "{bad}");
         }
         assert_eq!(parse_rfc1123("13 Apr 2022 18:09:12 GMT"), Some(VECTOR_MS));
-        assert_eq!(parse_rfc1123("Tue, 29 Feb 2000 00:00:00 GMT"), Some(951_782_400_000));
+        assert_eq!(
+            parse_rfc1123("Tue, 29 Feb 2000 00:00:00 GMT"),
+            Some(951_782_400_000)
+        );
     }
 
     #[test]
     fn iso8601() {
         let ms = parse_iso8601_ms("2025-07-10T21:39:39.3244584+00:00").unwrap();
         assert_eq!(ms % 1000, 324);
-        assert_eq!(format_iso8601_service(ms).unwrap(), "2025-07-10T21:39:39.3240000+00:00");
+        assert_eq!(
+            format_iso8601_service(ms).unwrap(),
+            "2025-07-10T21:39:39.3240000+00:00"
+        );
         assert_eq!(parse_iso8601_ms("2025-07-10T21:39:39Z"), Some(ms - 324));
-        assert_eq!(parse_iso8601_ms("2025-07-10T23:39:39+02:00"), Some(ms - 324));
-        assert_eq!(parse_iso8601_ms("2025-07-10 21:39:39.3+00:00"), Some(ms - 24));
+        assert_eq!(
+            parse_iso8601_ms("2025-07-10T23:39:39+02:00"),
+            Some(ms - 324)
+        );
+        assert_eq!(
+            parse_iso8601_ms("2025-07-10 21:39:39.3+00:00"),
+            Some(ms - 24)
+        );
         for bad in [
             "2025-07-10T21:39:39",
             "2025-07-10T21:39:39.+00:00",
@@ -291,7 +315,10 @@ mod tests {
     #[test]
     fn python_format() {
         let ms = parse_iso8601_ms("2024-04-02T05:54:23.957003+00:00").unwrap();
-        assert_eq!(format_python_utc(ms).unwrap(), "2024-04-02 05:54:23.957000+00:00");
+        assert_eq!(
+            format_python_utc(ms).unwrap(),
+            "2024-04-02 05:54:23.957000+00:00"
+        );
         assert_eq!(format_python_utc(0).unwrap(), "1970-01-01 00:00:00+00:00");
     }
 
@@ -302,6 +329,9 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), days);
         }
         assert_eq!(format_rfc1123(MAX_UNIX_MS + 1), None);
-        assert_eq!(format_rfc1123(MAX_UNIX_MS).unwrap(), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(
+            format_rfc1123(MAX_UNIX_MS).unwrap(),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
     }
 }

@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        assert_eq!(ErrorKind::InvalidConnectionString.code(), "InvalidConnectionString");
+        assert_eq!(
+            ErrorKind::InvalidConnectionString.code(),
+            "InvalidConnectionString"
+        );
         assert_eq!(ErrorKind::Service("Denied".into()).code(), "Denied");
         let e = Error::invalid_argument("scopes", "scopes must not be empty").with_status(400);
         assert_eq!(e.to_string(), "InvalidArgument: scopes must not be empty");

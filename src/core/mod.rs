@@ -3,4 +3,12 @@
 pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod access_token;
+pub mod connection_string;
 pub mod date;
+pub mod identifiers;
+pub mod json;
+pub mod operations;
+pub mod retry;
+pub mod signing;
+pub mod url;

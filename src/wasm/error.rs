@@ -37,8 +37,7 @@ pub fn to_js(err: Error) -> JsValue {
     set(
         &props,
         "statusCode",
-        &err.status_code
-            .map_or(JsValue::UNDEFINED, |s| JsValue::from(s)),
+        &err.status_code.map_or(JsValue::UNDEFINED, JsValue::from),
     );
     set(&props, "target", &opt_str(&err.target));
     let details = err

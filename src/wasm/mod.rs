@@ -2,7 +2,9 @@
 //! to the host through the *global* `fetch`, `setTimeout` and `AbortController` (never `window`, which
 //! workers, Deno and Node do not have).
 
-mod error;
-mod sign;
+pub mod error;
+pub mod sign;
 
 pub use error::set_error_class;
+pub mod client;
+mod host;

@@ -1,2 +1,319 @@
-// Client cases (need the emulator); filled in with the CommunicationIdentityClient.
-export const clientCases = [];
+// CommunicationIdentityClient cases, run in every runtime against the emulator
+// (ctx.emulator = { connectionString, endpoint, url }; the emulator runs with fault injection).
+import { assert } from './harness.mjs';
+
+const needs = ['emulator'];
+const ACS_ID = /^8:acs:[0-9a-f-]{36}_[0-9a-f-]+$/;
+
+const client = (lib, ctx, options) => new lib.CommunicationIdentityClient(ctx.emulator.connectionString, options);
+const keyOf = (ctx) => ctx.emulator.connectionString.match(/accesskey=(.*)$/i)[1];
+const fastRetry = { retry: { retryDelayInMs: 10, maxRetryDelayInMs: 2000 } };
+
+async function emulatorCall(ctx, method, path, body) {
+  const res = await fetch(`${ctx.emulator.url}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+const introspect = async (ctx, token) => (await emulatorCall(ctx, 'POST', '/emulator/introspect', { token })).json;
+
+/** Runs `fn` with a fault rule installed, then clears the faults. */
+async function withFault(ctx, rule, fn) {
+  const r = await emulatorCall(ctx, 'POST', '/emulator/faults', rule);
+  assert.ok(r.status < 300, `fault rule accepted (${r.status})`);
+  try {
+    return await fn();
+  } finally {
+    await emulatorCall(ctx, 'DELETE', '/emulator/faults');
+  }
+}
+
+const stats = async (ctx) => (await emulatorCall(ctx, 'GET', '/emulator/stats')).json;
+
+function assertToken(r, minutes) {
+  assert.equal(typeof r.token, 'string');
+  assert.equal(r.token.split('.').length, 3, 'a JWT');
+  assert.ok(r.expiresOn instanceof Date, 'expiresOn is a Date');
+  if (minutes) {
+    const left = (r.expiresOn.getTime() - Date.now()) / 60000;
+    assert.ok(Math.abs(left - minutes) < 2, `expires in about ${minutes} min (got ${left.toFixed(1)})`);
+  }
+}
+
+export const clientCases = [
+  {
+    name: 'client: createUser, createUserAndToken, getToken, revokeTokens, deleteUser',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx);
+      const user = await c.createUser();
+      assert.deepEqual(Object.keys(user), ['communicationUserId']);
+      assert.match(user.communicationUserId, ACS_ID);
+
+      const both = await c.createUserAndToken(['chat', 'voip']);
+      assert.match(both.user.communicationUserId, ACS_ID);
+      assertToken(both, 1440);
+      const info = await introspect(ctx, both.token);
+      assert.equal(info.active, true);
+      assert.equal(info.communicationUserId, both.user.communicationUserId);
+      assert.deepEqual(info.scopes, ['chat', 'voip']);
+
+      const t1 = await c.getToken(user, ['chat'], { tokenExpiresInMinutes: 60 });
+      assertToken(t1, 60);
+      const t2 = await c.getToken(user.communicationUserId, ['voip', 'chat.join'], { tokenExpiresInMinutes: 1440 });
+      assertToken(t2, 1440);
+
+      assert.equal(await c.revokeTokens(user), undefined);
+      assert.equal((await introspect(ctx, t1.token)).active, false, 'revoked token is inactive');
+      const t3 = await c.getToken(user, ['chat']);
+      assert.equal((await introspect(ctx, t3.token)).active, true, 'a token issued after revoke is active');
+
+      assert.equal(await c.deleteUser(user), undefined);
+      assert.equal((await introspect(ctx, t3.token)).active, false, 'tokens of a deleted user are inactive');
+      const e = await assert.rejectsCode(lib, c.getToken(user, ['chat']), 'IdentityNotFound');
+      assert.equal(e.statusCode, 404);
+      assert.match(e.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    },
+  },
+  {
+    name: 'client: the three constructors (connection string, endpoint + key, endpoint + token credential)',
+    needs,
+    async run(lib, ctx) {
+      const byKey = new lib.CommunicationIdentityClient(ctx.emulator.endpoint, { key: keyOf(ctx) });
+      assert.match((await byKey.createUser()).communicationUserId, ACS_ID);
+      let asked;
+      const credential = {
+        async getToken(scopes) {
+          asked = scopes;
+          return { token: 'entra-token-for-tests', expiresOnTimestamp: Date.now() + 3600_000 };
+        },
+      };
+      const byToken = new lib.CommunicationIdentityClient(ctx.emulator.endpoint, credential);
+      // The emulator accepts HMAC only: a bearer token is refused, which proves it was sent.
+      const e = await assert.rejectsCode(lib, byToken.createUser(), 'Denied');
+      assert.equal(e.statusCode, 401);
+      assert.deepEqual(asked, ['https://communication.azure.com//.default']);
+      assert.ok(!e.message.includes('entra-token-for-tests'), 'the bearer token is not in the message');
+    },
+  },
+  {
+    name: 'client: customId and getUser use the preview api-version automatically',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx);
+      const customId = `user-${Math.random().toString(36).slice(2)}`;
+      const a = await c.createUser({ customId });
+      assert.equal(a.customId, customId);
+      const b = await c.createUserAndToken(['chat'], { customId });
+      assert.equal(b.user.communicationUserId, a.communicationUserId, 'same customId → same identity');
+      const got = await c.getUser(a);
+      assert.equal(got.communicationUserId, a.communicationUserId);
+      assert.equal(got.customId, customId);
+      assert.ok(got.lastTokenIssuedAt instanceof Date, 'lastTokenIssuedAt is a Date');
+      const pinned = client(lib, ctx, { apiVersion: '2025-06-30' });
+      let e = await assert.rejectsCode(lib, pinned.createUser({ customId }), 'InvalidArgument');
+      assert.match(e.message, /2025-03-02-preview/);
+      e = await assert.rejectsCode(lib, pinned.getUser(a), 'InvalidArgument');
+      assert.match(e.message, /2025-03-02-preview/);
+    },
+  },
+  {
+    name: 'client: every api-version speaks to the emulator; old versions refuse newer features locally',
+    needs,
+    async run(lib, ctx) {
+      for (const apiVersion of ['2021-03-07', '2022-06-01', '2022-10-01', '2023-10-01', '2025-06-30', '2025-03-02-preview']) {
+        const c = client(lib, ctx, { apiVersion });
+        const r = await c.createUserAndToken(['chat']);
+        assertToken(r);
+      }
+      const old = client(lib, ctx, { apiVersion: '2021-03-07' });
+      let e = await assert.rejectsCode(lib, old.createUserAndToken(['chat'], { tokenExpiresInMinutes: 60 }), 'InvalidArgument');
+      assert.match(e.message, /2022-10-01|expires/i);
+      e = await assert.rejectsCode(lib, client(lib, ctx, { apiVersion: '2022-10-01' }).createUserAndToken(['chat.join']), 'InvalidArgument');
+      assert.equal(e.target, 'scopes');
+      assert.throwsCode(lib, () => client(lib, ctx, { apiVersion: '2020-01-01' }), 'InvalidArgument');
+    },
+  },
+  {
+    name: 'client: bad input is rejected before any request, naming what was wrong',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx);
+      const before = (await stats(ctx)).requests;
+      const user = { communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001' };
+      const cases = [
+        [() => c.createUserAndToken([]), 'scopes'],
+        [() => c.createUserAndToken(['chat', 'chat']), 'scopes'],
+        [() => c.createUserAndToken('chat'), 'scopes'],
+        [() => c.createUserAndToken(['admin']), 'scopes'],
+        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 59 }), 'tokenExpiresInMinutes'],
+        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 1441 }), 'tokenExpiresInMinutes'],
+        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 90.5 }), 'tokenExpiresInMinutes'],
+        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: '60' }), 'tokenExpiresInMinutes'],
+        [() => c.getToken('', ['chat']), 'user'],
+        [() => c.getToken({ id: 'x' }, ['chat']), 'user'],
+        [() => c.getToken('8:orgid:00000000-0000-0000-0000-000000000000', ['chat']), 'user'],
+        [() => c.revokeTokens(undefined), 'user'],
+        [() => c.deleteUser(42), 'user'],
+        [() => c.createUser({ customId: '' }), 'customId'],
+        [() => c.createUser({ customId: 'x'.repeat(257) }), 'customId'],
+        [() => c.getTokenForTeamsUser({ teamsUserAadToken: '', clientId: crypto.randomUUID(), userObjectId: crypto.randomUUID() }), 'teamsUserAadToken'],
+        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 'x', clientId: 'not-a-guid', userObjectId: crypto.randomUUID() }), 'clientId'],
+        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 'x', clientId: crypto.randomUUID(), userObjectId: '' }), 'userObjectId'],
+        [() => c.getToken(user, ['chat'], { timeoutMs: -1 }), 'timeoutMs'],
+        [() => c.getToken(user, ['chat'], { abortSignal: 'soon' }), 'abortSignal'],
+      ];
+      for (const [call, target] of cases) {
+        const e = await assert.rejectsCode(lib, call(), 'InvalidArgument', target);
+        assert.equal(e.target, target, e.message);
+        assert.ok(e.message.length > 10, 'the message says what was wrong');
+      }
+      assert.equal((await stats(ctx)).requests, before, 'no request reached the emulator');
+      assert.throwsCode(lib, () => new lib.CommunicationIdentityClient('endpoint=https://x.com/;accesskey=bad!'), 'InvalidConnectionString');
+      assert.throwsCode(lib, () => new lib.CommunicationIdentityClient(42), 'InvalidArgument');
+      assert.throwsCode(lib, () => new lib.CommunicationIdentityClient('https://x.com/', { key: '***' }), 'InvalidAccessKey');
+      assert.throwsCode(lib, () => new lib.CommunicationIdentityClient('endpoint=http://example.com/;accesskey=pw=='), 'InvalidUrl');
+      new lib.CommunicationIdentityClient('endpoint=http://example.com/;accesskey=pw==', { allowInsecureConnection: true });
+      assert.throwsCode(lib, () => client(lib, ctx, { fetch: 'no' }), 'InvalidArgument');
+      assert.throwsCode(lib, () => client(lib, ctx, { retry: { maxRetries: -1 } }), 'InvalidArgument');
+    },
+  },
+  {
+    name: 'client: service errors carry the service code, status, target and request id',
+    needs,
+    async run(lib, ctx) {
+      const wrong = new lib.CommunicationIdentityClient(ctx.emulator.endpoint, { key: 'd3Jvbmcta2V5LWZvci10ZXN0cw==' });
+      const e = await assert.rejectsCode(lib, wrong.createUser(), 'Denied');
+      assert.equal(e.statusCode, 401);
+      assert.ok(!e.message.includes('d3Jvbmcta2V5LWZvci10ZXN0cw=='), 'no key in the message');
+      assert.ok(!/Signature=/.test(e.message), 'no signature in the message');
+      const c = client(lib, ctx);
+      const token = (await emulatorCall(ctx, 'POST', '/emulator/teams-token', {
+        appId: '11111111-1111-1111-1111-111111111111',
+        userId: '22222222-2222-2222-2222-222222222222',
+      })).json.token;
+      const t = await c.getTokenForTeamsUser({
+        teamsUserAadToken: token,
+        clientId: '11111111-1111-1111-1111-111111111111',
+        userObjectId: '22222222-2222-2222-2222-222222222222',
+      });
+      assertToken(t);
+      const mismatch = await assert.rejectsCode(
+        lib,
+        c.getTokenForTeamsUser({
+          teamsUserAadToken: token,
+          clientId: '33333333-3333-3333-3333-333333333333',
+          userObjectId: '22222222-2222-2222-2222-222222222222',
+        }),
+        'ValidationError',
+      );
+      assert.equal(mismatch.statusCode, 400);
+      assert.equal(mismatch.target, 'appId');
+      assert.equal(mismatch.message, 'AAD application is not the expected one.');
+      assert.ok(!mismatch.message.includes(token));
+    },
+  },
+  {
+    name: 'client: 429 with Retry-After is honoured and 503 is retried',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx, fastRetry);
+      const user = await c.createUser();
+      const t0 = Date.now();
+      await withFault(ctx, { status: 429, retryAfterMs: 300, count: 1, path: ':issueAccessToken' }, async () => {
+        assertToken(await c.getToken(user, ['chat']));
+      });
+      assert.ok(Date.now() - t0 >= 280, `waited for retry-after-ms (${Date.now() - t0} ms)`);
+      await withFault(ctx, { status: 503, count: 2, path: ':issueAccessToken' }, async () => {
+        assertToken(await c.getToken(user, ['chat']));
+      });
+      await withFault(ctx, { status: 503, count: 10, path: ':issueAccessToken' }, async () => {
+        const e = await assert.rejectsCode(lib, client(lib, ctx, { retry: { maxRetries: 1, retryDelayInMs: 10 } }).getToken(user, ['chat']), 'ServiceUnavailable');
+        assert.equal(e.statusCode, 503);
+        assert.match(e.message, /after 1 retries/);
+      });
+    },
+  },
+  {
+    name: 'client: a create without customId is not retried after a dropped connection or a 500',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx, fastRetry);
+      for (const rule of [{ drop: true, count: 1, path: '/identities?' }, { status: 500, count: 1, path: '/identities?' }]) {
+        const before = (await stats(ctx)).identities;
+        let created = 0;
+        await withFault(ctx, { ...rule, method: 'POST' }, async () => {
+          if (rule.drop && globalThis.Deno) {
+            // Deno's fetch itself resends a request whose pooled connection closed before any
+            // answer (below our client); our client must still not add a retry of its own.
+            await c.createUser().then(() => (created = 1), (e) => assert.match(e.message, /not retried/));
+            return;
+          }
+          const e = await assert.rejectsCode(lib, c.createUser(), rule.drop ? 'NetworkError' : 'InternalServerError');
+          assert.match(e.message, /not retried/);
+        });
+        assert.equal((await stats(ctx)).identities, before + created, 'no identity was created twice');
+      }
+      // With a customId, creation is idempotent and is retried.
+      const customId = `retry-${Math.random().toString(36).slice(2)}`;
+      await withFault(ctx, { drop: true, count: 1, path: '/identities?', method: 'POST' }, async () => {
+        assert.equal((await c.createUser({ customId })).customId, customId);
+      });
+    },
+  },
+  {
+    name: 'client: abortSignal and timeoutMs end a slow request',
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx, fastRetry);
+      const user = await c.createUser();
+      await withFault(ctx, { delayMs: 3000, path: ':issueAccessToken' }, async () => {
+        let t0 = Date.now();
+        const e = await assert.rejectsCode(lib, c.getToken(user, ['chat'], { timeoutMs: 200 }), 'Timeout');
+        assert.ok(Date.now() - t0 < 2000, 'the timeout ended the call early');
+        assert.match(e.message, /200 ms/);
+        const controller = new AbortController();
+        t0 = Date.now();
+        const pending = c.getToken(user, ['chat'], { abortSignal: controller.signal });
+        setTimeout(() => controller.abort(), 100);
+        await assert.rejectsCode(lib, pending, 'Aborted');
+        assert.ok(Date.now() - t0 < 2000, 'the abort ended the call early');
+        const done = new AbortController();
+        done.abort();
+        await assert.rejectsCode(lib, c.getToken(user, ['chat'], { abortSignal: done.signal }), 'Aborted');
+      });
+    },
+  },
+  {
+    name: 'client: an injected fetch is used, and network failures become NetworkError',
+    needs,
+    async run(lib, ctx) {
+      const seen = [];
+      const c = client(lib, ctx, {
+        fetch: (url, init) => {
+          seen.push({ url, init });
+          return fetch(url, init);
+        },
+      });
+      await c.createUserAndToken(['chat'], { tokenExpiresInMinutes: 60 });
+      assert.equal(seen.length, 1);
+      const { url, init } = seen[0];
+      assert.match(url, /\/identities\?api-version=2025-06-30$/);
+      assert.equal(init.method, 'POST');
+      assert.equal(init.body, '{"createTokenWithScopes":["chat"],"expiresInMinutes":60}');
+      assert.match(init.headers['x-ms-client-request-id'], /^[0-9a-f-]{36}$/);
+      assert.match(init.headers['x-ms-useragent'], /^acs-identity\/\d+\.\d+\.\d+/);
+      assert.match(init.headers.authorization, /^HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=/);
+      const failing = client(lib, ctx, { ...fastRetry, fetch: () => Promise.reject(new TypeError('connection refused')) });
+      const e = await assert.rejectsCode(lib, failing.getToken('8:acs:x_y', ['chat']), 'NetworkError');
+      assert.match(e.message, /connection refused/);
+      assert.match(e.message, /after 3 retries/);
+      const down = new lib.CommunicationIdentityClient('endpoint=http://127.0.0.1:9/;accesskey=pw==', { retry: { maxRetries: 0 } });
+      await assert.rejectsCode(lib, down.createUser(), 'NetworkError');
+    },
+  },
+];

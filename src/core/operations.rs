@@ -1,0 +1,1453 @@
+//! The identity operations as pure data: validation, request building and response parsing
+//! (contract §1 versions, §2 operations, §3 errors). The wasm layer does the fetch, the signing
+//! and the retries; everything here is deterministic and clock-free.
+//!
+//! Flow: pick the api-version with [`effective_version`], build the request with
+//! [`build_request`] (which validates every argument first), send it, then turn the answer into
+//! an [`OperationOutput`] or an [`Error`] with [`parse_response`].
+//!
+//! Decisions where the contract is silent:
+//! * Bodies match the official JS SDK (`@azure/communication-identity` 1.3.1) byte for byte,
+//!   because the body hash is signed (§4): `createUser` with no scopes and no `customId` sends
+//!   **no body at all** (the SDK passes `expiresInMinutes: undefined` explicitly so its default
+//!   of 1440 is not serialised, and an all-undefined body model is dropped); keys are written in
+//!   the SDK's order and omitted when absent; `revokeTokens`, `deleteUser` and `getUser` send no
+//!   body.
+//! * `tokenExpiresInMinutes` on a create without scopes is rejected: no token would be issued,
+//!   so the value would silently do nothing.
+//! * Success statuses: create 201 (200 also accepted: a repeated `customId` returns the existing
+//!   identity); get, issue and exchange 200; delete and revoke 204 (200 also accepted, any body
+//!   ignored). Any other 2xx is `UnexpectedResponse`.
+//! * Error answers: `{"error":{"code","message",...}}` becomes `ErrorKind::Service(code)` with the
+//!   service's message, `target` and `details` (compact JSON); `innererror` is not surfaced. An
+//!   error status whose body is empty, not JSON, or not that shape becomes `UnexpectedResponse`
+//!   with the status code set and a message such as "the service answered 502 Bad Gateway with
+//!   no error body". Every error from [`parse_response`] carries the status and the request id.
+//! * Scopes are validated locally (known, available in the api-version, not repeated), so a
+//!   mistake is reported before any network traffic.
+
+use super::date;
+use super::error::{Error, ErrorKind, Result};
+use super::identifiers::{quote_capped, validate_communication_user_id};
+use super::json::{self, write_json_string, Json};
+use std::fmt;
+
+/// The api-versions this client speaks, oldest first (the order is used for capabilities).
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiVersion {
+    V2021_03_07,
+    V2022_06_01,
+    V2022_10_01,
+    V2023_10_01,
+    V2025_03_02Preview,
+    V2025_06_30,
+}
+
+/// Every scope any api-version knows; the first two exist since 2021-03-07.
+pub const ALL_SCOPES: [&str; 5] = [
+    "chat",
+    "voip",
+    "chat.join",
+    "chat.join.limited",
+    "voip.join",
+];
+
+impl ApiVersion {
+    /// The latest GA version, used unless the caller chooses one.
+    pub const DEFAULT: ApiVersion = ApiVersion::V2025_06_30;
+    /// The only version with `customId` and `GET /identities/{id}`.
+    pub const PREVIEW: ApiVersion = ApiVersion::V2025_03_02Preview;
+    /// Every supported version, oldest first.
+    pub const ALL: [ApiVersion; 6] = [
+        ApiVersion::V2021_03_07,
+        ApiVersion::V2022_06_01,
+        ApiVersion::V2022_10_01,
+        ApiVersion::V2023_10_01,
+        ApiVersion::V2025_03_02Preview,
+        ApiVersion::V2025_06_30,
+    ];
+
+    /// Parses an `api-version` string exactly as the service spells it.
+    pub fn parse(text: &str) -> Result<ApiVersion> {
+        ApiVersion::ALL
+            .into_iter()
+            .find(|v| v.as_str() == text)
+            .ok_or_else(|| {
+                let list: Vec<&str> = ApiVersion::ALL.iter().map(|v| v.as_str()).collect();
+                Error::invalid_argument(
+                    "apiVersion",
+                    format!(
+                        "apiVersion {} is not supported; use one of {}",
+                        quote_capped(text),
+                        list.join(", ")
+                    ),
+                )
+            })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V2021_03_07 => "2021-03-07",
+            ApiVersion::V2022_06_01 => "2022-06-01",
+            ApiVersion::V2022_10_01 => "2022-10-01",
+            ApiVersion::V2023_10_01 => "2023-10-01",
+            ApiVersion::V2025_03_02Preview => "2025-03-02-preview",
+            ApiVersion::V2025_06_30 => "2025-06-30",
+        }
+    }
+
+    pub fn is_preview(self) -> bool {
+        self == ApiVersion::PREVIEW
+    }
+
+    /// `expiresInMinutes` on create and issue: 2022-10-01 and later.
+    pub fn supports_expires_in_minutes(self) -> bool {
+        self >= ApiVersion::V2022_10_01
+    }
+
+    /// `POST /teamsUser/:exchangeAccessToken`: 2022-06-01 and later.
+    pub fn supports_teams_exchange(self) -> bool {
+        self >= ApiVersion::V2022_06_01
+    }
+
+    /// `customId` on create: the preview only.
+    pub fn supports_custom_id(self) -> bool {
+        self.is_preview()
+    }
+
+    /// `GET /identities/{id}`: the preview only.
+    pub fn supports_get_user(self) -> bool {
+        self.is_preview()
+    }
+
+    /// The scopes this version accepts.
+    pub fn scopes(self) -> &'static [&'static str] {
+        if self >= ApiVersion::V2023_10_01 {
+            &ALL_SCOPES
+        } else {
+            &ALL_SCOPES[..2]
+        }
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Checks a scope list for `version`: not empty, every scope known and available in the
+/// version, none repeated. Errors are `InvalidArgument` with target `scopes`.
+pub fn validate_scopes(scopes: &[String], version: ApiVersion) -> Result<()> {
+    if scopes.is_empty() {
+        return Err(Error::invalid_argument(
+            "scopes",
+            format!(
+                "scopes must list at least one scope; api-version {version} accepts {}",
+                version.scopes().join(", ")
+            ),
+        ));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if !ALL_SCOPES.contains(&scope.as_str()) {
+            return Err(Error::invalid_argument(
+                "scopes",
+                format!(
+                    "scopes[{i}] is {}, which is not a scope; the scopes are {}",
+                    quote_capped(scope),
+                    ALL_SCOPES.join(", ")
+                ),
+            ));
+        }
+        if !version.scopes().contains(&scope.as_str()) {
+            return Err(Error::invalid_argument(
+                "scopes",
+                format!(
+                    "scope {scope} needs api-version {} or later; this request uses {version}, \
+                     which accepts {}",
+                    ApiVersion::V2023_10_01,
+                    version.scopes().join(", ")
+                ),
+            ));
+        }
+        if scopes.get(..i).is_some_and(|before| before.contains(scope)) {
+            return Err(Error::invalid_argument(
+                "scopes",
+                format!("scope {scope} is listed more than once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `tokenExpiresInMinutes`: absent, or an integer from 60 to 1440.
+pub fn validate_expires_in_minutes(value: Option<f64>) -> Result<Option<u32>> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    if v.fract() == 0.0 && (60.0..=1440.0).contains(&v) {
+        return Ok(Some(v as u32));
+    }
+    let shown = if v.is_infinite() {
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+    } else {
+        v.to_string()
+    };
+    Err(Error::invalid_argument(
+        "tokenExpiresInMinutes",
+        format!("tokenExpiresInMinutes must be an integer from 60 to 1440, got {shown}"),
+    ))
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with hex digits of either case.
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Checks the Teams exchange arguments (targets use the JS SDK's names). The token is never
+/// echoed; the GUIDs are echoed (capped) when malformed.
+pub fn validate_teams_args(
+    teams_user_aad_token: &str,
+    client_id: &str,
+    user_object_id: &str,
+) -> Result<()> {
+    if teams_user_aad_token.is_empty() {
+        return Err(Error::invalid_argument(
+            "teamsUserAadToken",
+            "teamsUserAadToken must not be empty",
+        ));
+    }
+    for (name, value) in [("clientId", client_id), ("userObjectId", user_object_id)] {
+        if !is_guid(value) {
+            return Err(Error::invalid_argument(
+                name,
+                format!(
+                    "{name} must be a GUID (8-4-4-4-12 hex digits), got {}",
+                    quote_capped(value)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `customId`: 1 to 256 characters (Unicode scalar values, not bytes).
+pub fn validate_custom_id(custom_id: &str) -> Result<()> {
+    let count = custom_id.chars().count();
+    if count == 0 {
+        return Err(Error::invalid_argument(
+            "customId",
+            "customId must not be empty",
+        ));
+    }
+    if count > 256 {
+        return Err(Error::invalid_argument(
+            "customId",
+            format!("customId must be at most 256 characters, got {count}"),
+        ));
+    }
+    Ok(())
+}
+
+/// One identity operation with its arguments. Ids are raw communication user ids.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Operation {
+    CreateUser {
+        custom_id: Option<String>,
+        scopes: Option<Vec<String>>,
+        expires_in_minutes: Option<u32>,
+    },
+    GetUser {
+        id: String,
+    },
+    DeleteUser {
+        id: String,
+    },
+    RevokeTokens {
+        id: String,
+    },
+    IssueToken {
+        id: String,
+        scopes: Vec<String>,
+        expires_in_minutes: Option<u32>,
+    },
+    /// `token` is the Teams user's Entra token, `app_id` the client id, `user_id` the object id.
+    ExchangeTeamsToken {
+        token: String,
+        app_id: String,
+        user_id: String,
+    },
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operation::CreateUser {
+                custom_id,
+                scopes,
+                expires_in_minutes,
+            } => f
+                .debug_struct("CreateUser")
+                .field("custom_id", custom_id)
+                .field("scopes", scopes)
+                .field("expires_in_minutes", expires_in_minutes)
+                .finish(),
+            Operation::GetUser { id } => f.debug_struct("GetUser").field("id", id).finish(),
+            Operation::DeleteUser { id } => f.debug_struct("DeleteUser").field("id", id).finish(),
+            Operation::RevokeTokens { id } => {
+                f.debug_struct("RevokeTokens").field("id", id).finish()
+            }
+            Operation::IssueToken {
+                id,
+                scopes,
+                expires_in_minutes,
+            } => f
+                .debug_struct("IssueToken")
+                .field("id", id)
+                .field("scopes", scopes)
+                .field("expires_in_minutes", expires_in_minutes)
+                .finish(),
+            Operation::ExchangeTeamsToken {
+                app_id, user_id, ..
+            } => f
+                .debug_struct("ExchangeTeamsToken")
+                .field("token", &"<redacted>")
+                .field("app_id", app_id)
+                .field("user_id", user_id)
+                .finish(),
+        }
+    }
+}
+
+/// The JS SDK method name of an operation, as used in messages.
+pub fn operation_name(op: &Operation) -> &'static str {
+    match op {
+        Operation::CreateUser { scopes: None, .. } => "createUser",
+        Operation::CreateUser { .. } => "createUserAndToken",
+        Operation::GetUser { .. } => "getUser",
+        Operation::DeleteUser { .. } => "deleteUser",
+        Operation::RevokeTokens { .. } => "revokeTokens",
+        Operation::IssueToken { .. } => "getToken",
+        Operation::ExchangeTeamsToken { .. } => "getTokenForTeamsUser",
+    }
+}
+
+/// Whether repeating the operation cannot create a second identity: false only for a create
+/// without `customId` (with a `customId` the service returns the same identity again).
+pub fn create_is_idempotent(op: &Operation) -> bool {
+    !matches!(
+        op,
+        Operation::CreateUser {
+            custom_id: None,
+            ..
+        }
+    )
+}
+
+/// Checks that `version` has what `op` uses; `context` ends the message, e.g. "this client is
+/// pinned to".
+fn check_version(op: &Operation, version: ApiVersion, context: &str) -> Result<()> {
+    let (needed, target, what) = match op {
+        Operation::CreateUser {
+            custom_id: Some(_), ..
+        } if !version.supports_custom_id() => {
+            (ApiVersion::PREVIEW.as_str(), "customId", "customId")
+        }
+        Operation::GetUser { .. } if !version.supports_get_user() => {
+            (ApiVersion::PREVIEW.as_str(), "apiVersion", "getUser")
+        }
+        Operation::ExchangeTeamsToken { .. } if !version.supports_teams_exchange() => {
+            ("2022-06-01 or later", "apiVersion", "getTokenForTeamsUser")
+        }
+        Operation::CreateUser {
+            expires_in_minutes: Some(_),
+            ..
+        }
+        | Operation::IssueToken {
+            expires_in_minutes: Some(_),
+            ..
+        } if !version.supports_expires_in_minutes() => (
+            "2022-10-01 or later",
+            "tokenExpiresInMinutes",
+            "tokenExpiresInMinutes",
+        ),
+        _ => return Ok(()),
+    };
+    Err(Error::invalid_argument(
+        target,
+        format!("{what} needs api-version {needed}; {context} {version}"),
+    ))
+}
+
+/// The api-version to send `op` with. `configured` is the client's version and `pinned` says
+/// whether the caller chose it explicitly. `customId` and `getUser` need the preview: an
+/// unpinned client switches to it for that call, a client pinned to a GA version fails with
+/// `InvalidArgument`. Features the chosen version lacks (`tokenExpiresInMinutes` before
+/// 2022-10-01, Teams exchange before 2022-06-01) are `InvalidArgument`.
+pub fn effective_version(
+    op: &Operation,
+    configured: ApiVersion,
+    pinned: bool,
+) -> Result<ApiVersion> {
+    let needs_preview = matches!(
+        op,
+        Operation::CreateUser {
+            custom_id: Some(_),
+            ..
+        } | Operation::GetUser { .. }
+    );
+    let version = if needs_preview && !pinned {
+        ApiVersion::PREVIEW
+    } else {
+        configured
+    };
+    let context = if pinned {
+        "this client is pinned to"
+    } else {
+        "this client uses"
+    };
+    check_version(op, version, context)?;
+    Ok(version)
+}
+
+/// A request ready to be signed and sent to the resource's endpoint.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    /// Path and query as sent and signed, e.g.
+    /// `/identities/8%3Aacs%3A<resource>_<id>/:issueAccessToken?api-version=2025-06-30`.
+    pub path_and_query: String,
+    /// Compact JSON, or `None` for no body at all.
+    pub body: Option<String>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may carry a Teams user's token: show only its size.
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("body_bytes", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+/// Appends `s` percent-encoded: everything but the unreserved `A-Za-z0-9-._~` (`:` → `%3A`).
+fn push_percent_encoded(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
+fn identity_path(id: &str, action: &str, version: ApiVersion) -> String {
+    let mut path = String::from("/identities/");
+    push_percent_encoded(&mut path, id);
+    path.push_str(action);
+    path.push_str("?api-version=");
+    path.push_str(version.as_str());
+    path
+}
+
+fn push_string_array(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_string(out, item);
+    }
+    out.push(']');
+}
+
+/// Appends `,"key":` (or `"key":` first in the object) to a body under construction.
+fn push_key(out: &mut String, key: &str) {
+    if out.len() > 1 {
+        out.push(',');
+    }
+    write_json_string(out, key);
+    out.push(':');
+}
+
+fn check_expires(value: Option<u32>) -> Result<()> {
+    validate_expires_in_minutes(value.map(f64::from)).map(|_| ())
+}
+
+/// Validates `op` for `version` and builds its request (method, encoded path with
+/// `api-version`, compact JSON body). See the module documentation for the body forms.
+pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest> {
+    check_version(op, version, "this request uses")?;
+    let query = format!("?api-version={version}");
+    match op {
+        Operation::CreateUser {
+            custom_id,
+            scopes,
+            expires_in_minutes,
+        } => {
+            if let Some(custom_id) = custom_id {
+                validate_custom_id(custom_id)?;
+            }
+            if let Some(scopes) = scopes {
+                validate_scopes(scopes, version)?;
+            }
+            check_expires(*expires_in_minutes)?;
+            if expires_in_minutes.is_some() && scopes.is_none() {
+                return Err(Error::invalid_argument(
+                    "tokenExpiresInMinutes",
+                    "tokenExpiresInMinutes only applies when scopes are given (createUserAndToken)",
+                ));
+            }
+            let body = if custom_id.is_none() && scopes.is_none() {
+                None
+            } else {
+                let mut b = String::from("{");
+                if let Some(scopes) = scopes {
+                    push_key(&mut b, "createTokenWithScopes");
+                    push_string_array(&mut b, scopes);
+                }
+                if let Some(minutes) = expires_in_minutes {
+                    push_key(&mut b, "expiresInMinutes");
+                    b.push_str(&minutes.to_string());
+                }
+                if let Some(custom_id) = custom_id {
+                    push_key(&mut b, "customId");
+                    write_json_string(&mut b, custom_id);
+                }
+                b.push('}');
+                Some(b)
+            };
+            Ok(HttpRequest {
+                method: "POST",
+                path_and_query: format!("/identities{query}"),
+                body,
+            })
+        }
+        Operation::GetUser { id }
+        | Operation::DeleteUser { id }
+        | Operation::RevokeTokens { id } => {
+            validate_communication_user_id(id)?;
+            let (method, action) = match op {
+                Operation::GetUser { .. } => ("GET", ""),
+                Operation::DeleteUser { .. } => ("DELETE", ""),
+                _ => ("POST", "/:revokeAccessTokens"),
+            };
+            Ok(HttpRequest {
+                method,
+                path_and_query: identity_path(id, action, version),
+                body: None,
+            })
+        }
+        Operation::IssueToken {
+            id,
+            scopes,
+            expires_in_minutes,
+        } => {
+            validate_communication_user_id(id)?;
+            validate_scopes(scopes, version)?;
+            check_expires(*expires_in_minutes)?;
+            let mut b = String::from("{");
+            push_key(&mut b, "scopes");
+            push_string_array(&mut b, scopes);
+            if let Some(minutes) = expires_in_minutes {
+                push_key(&mut b, "expiresInMinutes");
+                b.push_str(&minutes.to_string());
+            }
+            b.push('}');
+            Ok(HttpRequest {
+                method: "POST",
+                path_and_query: identity_path(id, "/:issueAccessToken", version),
+                body: Some(b),
+            })
+        }
+        Operation::ExchangeTeamsToken {
+            token,
+            app_id,
+            user_id,
+        } => {
+            validate_teams_args(token, app_id, user_id)?;
+            let mut b = String::from("{");
+            for (key, value) in [("token", token), ("appId", app_id), ("userId", user_id)] {
+                push_key(&mut b, key);
+                write_json_string(&mut b, value);
+            }
+            b.push('}');
+            Ok(HttpRequest {
+                method: "POST",
+                path_and_query: format!("/teamsUser/:exchangeAccessToken{query}"),
+                body: Some(b),
+            })
+        }
+    }
+}
+
+/// A Communication Services access token and its expiry in Unix milliseconds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub token: String,
+    pub expires_on_ms: i64,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &"<redacted>")
+            .field("expires_on_ms", &self.expires_on_ms)
+            .finish()
+    }
+}
+
+/// What a successful operation returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationOutput {
+    /// Create (with `access_token` when scopes were asked) and get.
+    Identity {
+        id: String,
+        custom_id: Option<String>,
+        last_token_issued_at_ms: Option<i64>,
+        access_token: Option<AccessToken>,
+    },
+    /// Issue and Teams exchange.
+    Token(AccessToken),
+    /// Delete and revoke.
+    Empty,
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+fn status_text(status: u16) -> String {
+    match reason_phrase(status) {
+        "" => status.to_string(),
+        reason => format!("{status} {reason}"),
+    }
+}
+
+fn unexpected(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::UnexpectedResponse, message)
+}
+
+/// The error for a non-success answer (see the module documentation).
+fn error_from_body(status: u16, body: &str) -> Error {
+    let answered = status_text(status);
+    if body.trim().is_empty() {
+        return unexpected(format!(
+            "the service answered {answered} with no error body"
+        ));
+    }
+    let Ok(value) = json::parse(body) else {
+        return unexpected(format!(
+            "the service answered {answered} with an error body that is not JSON"
+        ));
+    };
+    let error = value.get("error");
+    let Some(code) = error
+        .and_then(|e| e.get("code"))
+        .and_then(Json::as_str)
+        .filter(|c| !c.is_empty())
+    else {
+        return unexpected(format!(
+            "the service answered {answered} with an error body that lacks error.code"
+        ));
+    };
+    let message = match error.and_then(|e| e.get("message")).and_then(Json::as_str) {
+        Some(m) if !m.is_empty() => m.to_string(),
+        _ => format!("the service answered {answered} with error code {code} and no message"),
+    };
+    let mut err = Error::new(ErrorKind::Service(code.to_string()), message);
+    err.target = error
+        .and_then(|e| e.get("target"))
+        .and_then(Json::as_str)
+        .map(String::from);
+    err.details_json = error
+        .and_then(|e| e.get("details"))
+        .filter(|d| !d.is_null())
+        .map(Json::to_json_string);
+    err
+}
+
+/// The success statuses of an operation.
+fn success_statuses(op: &Operation) -> &'static [u16] {
+    match op {
+        Operation::CreateUser { .. } => &[201, 200],
+        Operation::DeleteUser { .. } | Operation::RevokeTokens { .. } => &[204, 200],
+        _ => &[200],
+    }
+}
+
+/// Reads `{"token","expiresOn"}`; `prefix` locates it in messages (`accessToken.` or empty).
+fn read_access_token(v: &Json, name: &str, prefix: &str) -> Result<AccessToken> {
+    let token = v
+        .get("token")
+        .and_then(Json::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}token")))?;
+    let expires_on = v
+        .get("expiresOn")
+        .and_then(Json::as_str)
+        .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}expiresOn")))?;
+    let expires_on_ms = date::parse_iso8601_ms(expires_on).ok_or_else(|| {
+        unexpected(format!(
+            "the {name} response's {prefix}expiresOn {} is not an ISO 8601 date",
+            quote_capped(expires_on)
+        ))
+    })?;
+    Ok(AccessToken {
+        token: token.to_string(),
+        expires_on_ms,
+    })
+}
+
+/// The fields of an identity: id, customId and lastTokenIssuedAt.
+type IdentityFields = (String, Option<String>, Option<i64>);
+
+/// Reads `{"id","customId"?,"lastTokenIssuedAt"?}`; `prefix` locates it in messages.
+fn read_identity(v: &Json, name: &str, prefix: &str) -> Result<IdentityFields> {
+    let id = v
+        .get("id")
+        .and_then(Json::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}id")))?;
+    let custom_id = match v.get("customId") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(unexpected(format!(
+                "the {name} response's {prefix}customId is not a string"
+            )))
+        }
+    };
+    let last_token_issued_at_ms =
+        match v.get("lastTokenIssuedAt") {
+            None | Some(Json::Null) => None,
+            Some(value) => Some(value.as_str().and_then(date::parse_iso8601_ms).ok_or_else(
+                || {
+                    unexpected(format!(
+                        "the {name} response's {prefix}lastTokenIssuedAt is not an ISO 8601 date"
+                    ))
+                },
+            )?),
+        };
+    Ok((id.to_string(), custom_id, last_token_issued_at_ms))
+}
+
+fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
+    let name = operation_name(op);
+    if matches!(
+        op,
+        Operation::DeleteUser { .. } | Operation::RevokeTokens { .. }
+    ) {
+        return Ok(OperationOutput::Empty);
+    }
+    let what = format!("the {name} response body");
+    let value = json::parse(body).map_err(|e| e.to_error(ErrorKind::UnexpectedResponse, &what))?;
+    if !matches!(value, Json::Object(_)) {
+        return Err(unexpected(format!("{what} is not a JSON object")));
+    }
+    match op {
+        Operation::CreateUser { scopes, .. } => {
+            let identity = value
+                .get("identity")
+                .filter(|i| matches!(i, Json::Object(_)))
+                .ok_or_else(|| unexpected(format!("the {name} response has no identity")))?;
+            let access_token = match value.get("accessToken") {
+                None | Some(Json::Null) => None,
+                Some(t) => Some(read_access_token(t, name, "accessToken.")?),
+            };
+            if scopes.is_some() && access_token.is_none() {
+                return Err(unexpected(format!(
+                    "the {name} response has no accessToken although scopes were requested"
+                )));
+            }
+            let (id, custom_id, last_token_issued_at_ms) =
+                read_identity(identity, name, "identity.")?;
+            Ok(OperationOutput::Identity {
+                id,
+                custom_id,
+                last_token_issued_at_ms,
+                access_token,
+            })
+        }
+        Operation::GetUser { .. } => {
+            let (id, custom_id, last_token_issued_at_ms) = read_identity(&value, name, "")?;
+            Ok(OperationOutput::Identity {
+                id,
+                custom_id,
+                last_token_issued_at_ms,
+                access_token: None,
+            })
+        }
+        _ => read_access_token(&value, name, "").map(OperationOutput::Token),
+    }
+}
+
+/// Turns the service's answer to `op` into its output or an [`Error`]. Every error carries
+/// `status` and `request_id`; no message ever contains a token.
+pub fn parse_response(
+    op: &Operation,
+    status: u16,
+    body: &str,
+    request_id: Option<&str>,
+) -> Result<OperationOutput> {
+    let expected = success_statuses(op);
+    let result = if expected.contains(&status) {
+        parse_success(op, body)
+    } else if (200..300).contains(&status) {
+        Err(unexpected(format!(
+            "the service answered {status} to {}; expected {}",
+            operation_name(op),
+            expected.first().copied().unwrap_or(200)
+        )))
+    } else {
+        Err(error_from_body(status, body))
+    };
+    result.map_err(|mut e| {
+        e.status_code = Some(status);
+        e.request_id = request_id.map(String::from);
+        e
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ID: &str =
+        "8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081";
+    const ENCODED: &str =
+        "8%3Aacs%3A2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081";
+    const GUID: &str = "11111111-2222-3333-4444-555555555555";
+    const EXPIRES: &str = "2025-07-10T21:39:39.3244584+00:00";
+    const EXPIRES_MS: i64 = 1_752_183_579_324;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn create(custom_id: Option<&str>, scopes: Option<&[&str]>, minutes: Option<u32>) -> Operation {
+        Operation::CreateUser {
+            custom_id: custom_id.map(String::from),
+            scopes: scopes.map(strings),
+            expires_in_minutes: minutes,
+        }
+    }
+
+    fn issue(scopes: &[&str], minutes: Option<u32>) -> Operation {
+        Operation::IssueToken {
+            id: ID.into(),
+            scopes: strings(scopes),
+            expires_in_minutes: minutes,
+        }
+    }
+
+    fn exchange(token: &str, app: &str, user: &str) -> Operation {
+        Operation::ExchangeTeamsToken {
+            token: token.into(),
+            app_id: app.into(),
+            user_id: user.into(),
+        }
+    }
+
+    fn arg_error(r: Result<impl fmt::Debug>) -> Error {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument, "{}", e.message);
+        e
+    }
+
+    #[test]
+    fn api_versions() {
+        for v in ApiVersion::ALL {
+            assert_eq!(ApiVersion::parse(v.as_str()), Ok(v));
+            assert_eq!(v.to_string(), v.as_str());
+        }
+        let e = arg_error(ApiVersion::parse("2024-01-01"));
+        assert_eq!(e.target.as_deref(), Some("apiVersion"));
+        assert_eq!(
+            e.message,
+            "apiVersion \"2024-01-01\" is not supported; use one of 2021-03-07, 2022-06-01, \
+             2022-10-01, 2023-10-01, 2025-03-02-preview, 2025-06-30"
+        );
+        assert_eq!(ApiVersion::DEFAULT.as_str(), "2025-06-30");
+        assert_eq!(ApiVersion::PREVIEW.as_str(), "2025-03-02-preview");
+        use ApiVersion::*;
+        assert!(!V2022_06_01.supports_expires_in_minutes());
+        assert!(V2022_10_01.supports_expires_in_minutes());
+        assert!(V2025_06_30.supports_expires_in_minutes());
+        assert!(!V2021_03_07.supports_teams_exchange());
+        assert!(V2022_06_01.supports_teams_exchange());
+        assert!(V2025_03_02Preview.supports_custom_id() && V2025_03_02Preview.supports_get_user());
+        assert!(!V2025_06_30.supports_custom_id() && !V2023_10_01.supports_get_user());
+        assert_eq!(V2022_10_01.scopes(), &["chat", "voip"]);
+        assert_eq!(V2023_10_01.scopes().len(), 5);
+        assert_eq!(V2025_03_02Preview.scopes().len(), 5);
+        assert_eq!(V2025_06_30.scopes().len(), 5);
+    }
+
+    #[test]
+    fn scopes() {
+        let v = ApiVersion::DEFAULT;
+        assert!(validate_scopes(&strings(&["chat", "voip", "chat.join.limited"]), v).is_ok());
+        let e = arg_error(validate_scopes(&[], v));
+        assert_eq!(e.target.as_deref(), Some("scopes"));
+        assert!(e.message.contains("at least one"));
+        let e = arg_error(validate_scopes(&strings(&["chat", "Chat"]), v));
+        assert_eq!(
+            e.message,
+            "scopes[1] is \"Chat\", which is not a scope; the scopes are chat, voip, chat.join, \
+             chat.join.limited, voip.join"
+        );
+        let e = arg_error(validate_scopes(
+            &strings(&["chat.join"]),
+            ApiVersion::V2022_10_01,
+        ));
+        assert!(
+            e.message.contains("needs api-version 2023-10-01 or later"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("2022-10-01"));
+        let e = arg_error(validate_scopes(&strings(&["voip", "chat", "voip"]), v));
+        assert_eq!(e.message, "scope voip is listed more than once");
+    }
+
+    #[test]
+    fn expires_in_minutes() {
+        assert_eq!(validate_expires_in_minutes(None), Ok(None));
+        assert_eq!(validate_expires_in_minutes(Some(60.0)), Ok(Some(60)));
+        assert_eq!(validate_expires_in_minutes(Some(1440.0)), Ok(Some(1440)));
+        let e = arg_error(validate_expires_in_minutes(Some(59.0)));
+        assert_eq!(
+            e.message,
+            "tokenExpiresInMinutes must be an integer from 60 to 1440, got 59"
+        );
+        assert_eq!(e.target.as_deref(), Some("tokenExpiresInMinutes"));
+        for bad in [1441.0, 60.5, f64::NAN, f64::INFINITY, -60.0, 0.0] {
+            arg_error(validate_expires_in_minutes(Some(bad)));
+        }
+        assert!(arg_error(validate_expires_in_minutes(Some(f64::INFINITY)))
+            .message
+            .ends_with("got Infinity"));
+    }
+
+    #[test]
+    fn guids_teams_args_and_custom_ids() {
+        assert!(is_guid(GUID));
+        assert!(is_guid("ABCDEF01-abcd-ef01-2345-6789abcdefAB"));
+        for bad in [
+            "",
+            "1111111-2222-3333-4444-555555555555",
+            "{11111111-2222-3333-4444-555555555555}",
+            "11111111x2222-3333-4444-555555555555",
+            "g1111111-2222-3333-4444-555555555555",
+            "11111111-2222-3333-4444-5555555555é",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+        assert!(validate_teams_args("t", GUID, GUID).is_ok());
+        let e = arg_error(validate_teams_args("", GUID, GUID));
+        assert_eq!(e.target.as_deref(), Some("teamsUserAadToken"));
+        let e = arg_error(validate_teams_args("t", "nope", GUID));
+        assert_eq!(e.target.as_deref(), Some("clientId"));
+        assert_eq!(
+            e.message,
+            "clientId must be a GUID (8-4-4-4-12 hex digits), got \"nope\""
+        );
+        let e = arg_error(validate_teams_args("SECRET", GUID, "x"));
+        assert_eq!(e.target.as_deref(), Some("userObjectId"));
+        assert!(!e.message.contains("SECRET"));
+        assert!(validate_custom_id("a").is_ok());
+        assert!(
+            validate_custom_id(&"é".repeat(256)).is_ok(),
+            "chars, not bytes"
+        );
+        assert_eq!(
+            arg_error(validate_custom_id("")).target.as_deref(),
+            Some("customId")
+        );
+        assert_eq!(
+            arg_error(validate_custom_id(&"x".repeat(257))).message,
+            "customId must be at most 256 characters, got 257"
+        );
+    }
+
+    #[test]
+    fn effective_versions() {
+        let with_custom = create(Some("alice"), None, None);
+        let plain = create(None, None, None);
+        let get = Operation::GetUser { id: ID.into() };
+        let d = ApiVersion::DEFAULT;
+        assert_eq!(effective_version(&plain, d, false), Ok(d));
+        assert_eq!(effective_version(&plain, d, true), Ok(d));
+        assert_eq!(
+            effective_version(&with_custom, d, false),
+            Ok(ApiVersion::PREVIEW)
+        );
+        assert_eq!(effective_version(&get, d, false), Ok(ApiVersion::PREVIEW));
+        assert_eq!(
+            effective_version(&get, ApiVersion::PREVIEW, true),
+            Ok(ApiVersion::PREVIEW)
+        );
+        let e = arg_error(effective_version(&with_custom, d, true));
+        assert_eq!(
+            e.message,
+            "customId needs api-version 2025-03-02-preview; this client is pinned to 2025-06-30"
+        );
+        assert_eq!(e.target.as_deref(), Some("customId"));
+        let e = arg_error(effective_version(&get, ApiVersion::V2023_10_01, true));
+        assert!(e
+            .message
+            .starts_with("getUser needs api-version 2025-03-02-preview"));
+        let e = arg_error(effective_version(
+            &issue(&["chat"], Some(60)),
+            ApiVersion::V2022_06_01,
+            true,
+        ));
+        assert_eq!(
+            e.message,
+            "tokenExpiresInMinutes needs api-version 2022-10-01 or later; this client is pinned to 2022-06-01"
+        );
+        assert!(effective_version(&issue(&["chat"], None), ApiVersion::V2021_03_07, true).is_ok());
+        let ex = exchange("t", GUID, GUID);
+        assert!(
+            arg_error(effective_version(&ex, ApiVersion::V2021_03_07, true))
+                .message
+                .starts_with("getTokenForTeamsUser needs api-version 2022-06-01")
+        );
+        assert_eq!(
+            effective_version(&ex, ApiVersion::V2022_06_01, true),
+            Ok(ApiVersion::V2022_06_01)
+        );
+    }
+
+    #[test]
+    fn idempotency() {
+        assert!(!create_is_idempotent(&create(None, Some(&["chat"]), None)));
+        assert!(create_is_idempotent(&create(Some("a"), None, None)));
+        assert!(create_is_idempotent(&issue(&["chat"], None)));
+        assert!(create_is_idempotent(&Operation::DeleteUser {
+            id: ID.into()
+        }));
+        assert!(create_is_idempotent(&exchange("t", GUID, GUID)));
+    }
+
+    fn req(op: &Operation, v: ApiVersion) -> HttpRequest {
+        build_request(op, v).unwrap()
+    }
+
+    #[test]
+    fn create_requests() {
+        let v = ApiVersion::DEFAULT;
+        let r = req(&create(None, None, None), v);
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path_and_query, "/identities?api-version=2025-06-30");
+        assert_eq!(r.body, None, "the JS SDK's createUser sends no body");
+        let r = req(&create(None, Some(&["chat"]), None), v);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"createTokenWithScopes":["chat"]}"#)
+        );
+        let r = req(&create(None, Some(&["chat", "voip"]), Some(60)), v);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"createTokenWithScopes":["chat","voip"],"expiresInMinutes":60}"#)
+        );
+        let p = ApiVersion::PREVIEW;
+        let r = req(&create(Some("al\"ice"), Some(&["voip"]), Some(90)), p);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(
+                r#"{"createTokenWithScopes":["voip"],"expiresInMinutes":90,"customId":"al\"ice"}"#
+            )
+        );
+        assert_eq!(
+            r.path_and_query,
+            "/identities?api-version=2025-03-02-preview"
+        );
+        let r = req(&create(Some("bob"), None, None), p);
+        assert_eq!(r.body.as_deref(), Some(r#"{"customId":"bob"}"#));
+        // Validation happens first.
+        arg_error(build_request(&create(Some("bob"), None, None), v));
+        arg_error(build_request(&create(Some(""), None, None), p));
+        arg_error(build_request(&create(None, Some(&[]), None), v));
+        arg_error(build_request(&create(None, Some(&["chat"]), Some(59)), v));
+        let e = arg_error(build_request(&create(None, None, Some(60)), v));
+        assert_eq!(e.target.as_deref(), Some("tokenExpiresInMinutes"));
+        assert!(e.message.contains("only applies when scopes are given"));
+    }
+
+    #[test]
+    fn identity_requests() {
+        let v = ApiVersion::DEFAULT;
+        let r = req(&issue(&["chat"], Some(60)), v);
+        assert_eq!(r.method, "POST");
+        assert_eq!(
+            r.path_and_query,
+            format!("/identities/{ENCODED}/:issueAccessToken?api-version=2025-06-30")
+        );
+        let body = r.body.unwrap();
+        assert_eq!(body, r#"{"scopes":["chat"],"expiresInMinutes":60}"#);
+        assert_eq!(body.len(), 41, "the §4 recorded body");
+        let r = req(&issue(&["chat", "voip.join"], None), v);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"scopes":["chat","voip.join"]}"#)
+        );
+        let r = req(&Operation::RevokeTokens { id: ID.into() }, v);
+        assert_eq!(
+            (r.method, r.path_and_query.as_str(), r.body),
+            (
+                "POST",
+                &*format!("/identities/{ENCODED}/:revokeAccessTokens?api-version=2025-06-30"),
+                None
+            )
+        );
+        let r = req(&Operation::DeleteUser { id: ID.into() }, v);
+        assert_eq!(r.method, "DELETE");
+        assert_eq!(
+            r.path_and_query,
+            format!("/identities/{ENCODED}?api-version=2025-06-30")
+        );
+        assert_eq!(r.body, None);
+        let r = req(&Operation::GetUser { id: ID.into() }, ApiVersion::PREVIEW);
+        assert_eq!(r.method, "GET");
+        assert_eq!(
+            r.path_and_query,
+            format!("/identities/{ENCODED}?api-version=2025-03-02-preview")
+        );
+        arg_error(build_request(&Operation::GetUser { id: ID.into() }, v));
+        let e = arg_error(build_request(
+            &Operation::DeleteUser {
+                id: "8:orgid:x".into(),
+            },
+            v,
+        ));
+        assert_eq!(e.target.as_deref(), Some("user"));
+        arg_error(build_request(&issue(&[], None), v));
+        arg_error(build_request(
+            &issue(&["chat.join"], None),
+            ApiVersion::V2022_10_01,
+        ));
+        arg_error(build_request(&issue(&["chat"], Some(2000)), v));
+        arg_error(build_request(
+            &issue(&["chat"], Some(60)),
+            ApiVersion::V2021_03_07,
+        ));
+        // Every reserved byte is encoded.
+        let r = req(
+            &Operation::RevokeTokens {
+                id: "8:spool:a/b?c#d%e f~g".into(),
+            },
+            v,
+        );
+        assert_eq!(
+            r.path_and_query,
+            "/identities/8%3Aspool%3Aa%2Fb%3Fc%23d%25e%20f~g/:revokeAccessTokens?api-version=2025-06-30"
+        );
+        let r = req(
+            &Operation::RevokeTokens {
+                id: "8:spool:é".into(),
+            },
+            v,
+        );
+        assert!(r
+            .path_and_query
+            .starts_with("/identities/8%3Aspool%3A%C3%A9/"));
+    }
+
+    #[test]
+    fn exchange_requests() {
+        let r = req(&exchange("eyJ.tok\"en", GUID, GUID), ApiVersion::DEFAULT);
+        assert_eq!(
+            r.path_and_query,
+            "/teamsUser/:exchangeAccessToken?api-version=2025-06-30"
+        );
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&*format!(
+                r#"{{"token":"eyJ.tok\"en","appId":"{GUID}","userId":"{GUID}"}}"#
+            ))
+        );
+        assert!(!format!("{r:?}").contains("eyJ"), "Debug redacts the body");
+        assert!(!format!("{:?}", exchange("eyJsecret", GUID, GUID)).contains("eyJ"));
+        arg_error(build_request(
+            &exchange("", GUID, GUID),
+            ApiVersion::DEFAULT,
+        ));
+        arg_error(build_request(
+            &exchange("t", GUID, GUID),
+            ApiVersion::V2021_03_07,
+        ));
+    }
+
+    fn token_body() -> String {
+        format!(r#"{{"token":"eyJtoken","expiresOn":"{EXPIRES}"}}"#)
+    }
+
+    fn token() -> AccessToken {
+        AccessToken {
+            token: "eyJtoken".into(),
+            expires_on_ms: EXPIRES_MS,
+        }
+    }
+
+    #[test]
+    fn parses_successes() {
+        let plain = create(None, None, None);
+        assert_eq!(
+            parse_response(
+                &plain,
+                201,
+                &format!(r#"{{"identity":{{"id":"{ID}"}}}}"#),
+                None
+            ),
+            Ok(OperationOutput::Identity {
+                id: ID.into(),
+                custom_id: None,
+                last_token_issued_at_ms: None,
+                access_token: None
+            })
+        );
+        let with_token = create(None, Some(&["chat"]), None);
+        let body = format!(
+            r#"{{"identity":{{"id":"{ID}"}},"accessToken":{}}}"#,
+            token_body()
+        );
+        assert_eq!(
+            parse_response(&with_token, 201, &body, None),
+            Ok(OperationOutput::Identity {
+                id: ID.into(),
+                custom_id: None,
+                last_token_issued_at_ms: None,
+                access_token: Some(token())
+            })
+        );
+        let preview = format!(
+            r#"{{"identity":{{"id":"{ID}","customId":"alice","lastTokenIssuedAt":"{EXPIRES}"}}}}"#
+        );
+        assert_eq!(
+            parse_response(&create(Some("alice"), None, None), 200, &preview, None),
+            Ok(OperationOutput::Identity {
+                id: ID.into(),
+                custom_id: Some("alice".into()),
+                last_token_issued_at_ms: Some(EXPIRES_MS),
+                access_token: None
+            })
+        );
+        let get = Operation::GetUser { id: ID.into() };
+        let body = format!(r#"{{"id":"{ID}","customId":null}}"#);
+        assert!(matches!(
+            parse_response(&get, 200, &body, None),
+            Ok(OperationOutput::Identity {
+                custom_id: None,
+                ..
+            })
+        ));
+        assert_eq!(
+            parse_response(&issue(&["chat"], None), 200, &token_body(), None),
+            Ok(OperationOutput::Token(token()))
+        );
+        assert_eq!(
+            parse_response(&exchange("t", GUID, GUID), 200, &token_body(), None),
+            Ok(OperationOutput::Token(token()))
+        );
+        for status in [204, 200] {
+            assert_eq!(
+                parse_response(&Operation::DeleteUser { id: ID.into() }, status, "", None),
+                Ok(OperationOutput::Empty)
+            );
+            assert_eq!(
+                parse_response(
+                    &Operation::RevokeTokens { id: ID.into() },
+                    status,
+                    "junk",
+                    None
+                ),
+                Ok(OperationOutput::Empty)
+            );
+        }
+        assert!(!format!("{:?}", token()).contains("eyJ"));
+    }
+
+    fn unexpected_error(op: &Operation, status: u16, body: &str) -> Error {
+        let e = parse_response(op, status, body, Some("req-1")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::UnexpectedResponse, "{}", e.message);
+        assert_eq!(e.status_code, Some(status));
+        assert_eq!(e.request_id.as_deref(), Some("req-1"));
+        assert!(!e.message.contains("eyJ"), "{}", e.message);
+        e
+    }
+
+    #[test]
+    fn rejects_malformed_successes() {
+        let is = issue(&["chat"], None);
+        assert!(unexpected_error(&is, 200, "")
+            .message
+            .contains("is not valid JSON"));
+        assert!(unexpected_error(&is, 200, "[]")
+            .message
+            .contains("not a JSON object"));
+        assert_eq!(
+            unexpected_error(&is, 200, r#"{"expiresOn":"x"}"#).message,
+            "the getToken response has no token"
+        );
+        assert_eq!(
+            unexpected_error(&is, 200, r#"{"token":"eyJ"}"#).message,
+            "the getToken response has no expiresOn"
+        );
+        assert_eq!(
+            unexpected_error(&is, 200, r#"{"token":"eyJ","expiresOn":"tomorrow"}"#).message,
+            "the getToken response's expiresOn \"tomorrow\" is not an ISO 8601 date"
+        );
+        assert_eq!(
+            unexpected_error(&is, 201, &token_body()).message,
+            "the service answered 201 to getToken; expected 200"
+        );
+        let c = create(None, Some(&["chat"]), None);
+        assert_eq!(
+            unexpected_error(&c, 201, "{}").message,
+            "the createUserAndToken response has no identity"
+        );
+        assert_eq!(
+            unexpected_error(&c, 201, r#"{"identity":{}}"#).message,
+            "the createUserAndToken response has no accessToken although scopes were requested"
+        );
+        let body = format!(r#"{{"identity":{{"id":"{ID}"}},"accessToken":{{"token":"eyJ"}}}}"#);
+        assert_eq!(
+            unexpected_error(&c, 201, &body).message,
+            "the createUserAndToken response has no accessToken.expiresOn"
+        );
+        let body = format!(
+            r#"{{"identity":{{"id":"{ID}"}},"accessToken":{}}}"#,
+            token_body()
+        );
+        assert_eq!(
+            unexpected_error(&create(None, None, None), 201, r#"{"identity":{"id":""}}"#).message,
+            "the createUser response has no identity.id"
+        );
+        assert!(parse_response(&create(None, None, None), 201, &body, None).is_ok());
+        let bad = format!(r#"{{"identity":{{"id":"{ID}","lastTokenIssuedAt":5}}}}"#);
+        assert!(unexpected_error(&create(None, None, None), 201, &bad)
+            .message
+            .contains("identity.lastTokenIssuedAt"));
+        let bad = format!(r#"{{"id":"{ID}","customId":5}}"#);
+        assert!(
+            unexpected_error(&Operation::GetUser { id: ID.into() }, 200, &bad)
+                .message
+                .contains("customId is not a string")
+        );
+    }
+
+    #[test]
+    fn parses_service_errors() {
+        let body = r#"{"error":{"code":"ValidationError","message":"ExpiresInMinutes value 59 is invalid. Value must be within the [60, 1440] interval.","target":"ExpiresInMinutes","details":[{"code":"x"}],"innererror":{"code":"y"}}}"#;
+        let e = parse_response(&issue(&["chat"], None), 400, body, Some("rid")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Service("ValidationError".into()));
+        assert_eq!(e.code(), "ValidationError");
+        assert!(e
+            .message
+            .starts_with("ExpiresInMinutes value 59 is invalid."));
+        assert_eq!(e.status_code, Some(400));
+        assert_eq!(e.target.as_deref(), Some("ExpiresInMinutes"));
+        assert_eq!(e.details_json.as_deref(), Some(r#"[{"code":"x"}]"#));
+        assert_eq!(e.request_id.as_deref(), Some("rid"));
+        let body = r#"{"error":{"code":"InvalidAccessToken","message":"Provided access token is not valid."}}"#;
+        let e = parse_response(&exchange("t", GUID, GUID), 401, body, None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Service("InvalidAccessToken".into()));
+        assert_eq!((e.target, e.details_json, e.request_id), (None, None, None));
+        let e = parse_response(
+            &issue(&["chat"], None),
+            404,
+            r#"{"error":{"code":"IdentityNotFound"}}"#,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "the service answered 404 Not Found with error code IdentityNotFound and no message"
+        );
+        let op = Operation::DeleteUser { id: ID.into() };
+        assert_eq!(
+            unexpected_error(&op, 502, "").message,
+            "the service answered 502 Bad Gateway with no error body"
+        );
+        assert_eq!(
+            unexpected_error(&op, 503, "<html>busy</html>").message,
+            "the service answered 503 Service Unavailable with an error body that is not JSON"
+        );
+        assert_eq!(
+            unexpected_error(&op, 400, r#"{"message":"x"}"#).message,
+            "the service answered 400 Bad Request with an error body that lacks error.code"
+        );
+        assert_eq!(
+            unexpected_error(&op, 302, "").message,
+            "the service answered 302 with no error body"
+        );
+        assert!(unexpected_error(&op, 202, "")
+            .message
+            .contains("expected 204"));
+    }
+
+    proptest! {
+        #[test]
+        fn parse_response_never_panics(status in 100u16..600, body in "\\PC{0,64}") {
+            for op in [create(None, Some(&["chat"]), None), issue(&["chat"], None), Operation::GetUser { id: ID.into() }] {
+                let _ = parse_response(&op, status, &body, None);
+            }
+        }
+
+        #[test]
+        fn build_request_never_panics(id in "\\PC{0,40}", custom in "\\PC{0,40}", scope in "[a-z.]{0,12}", m in 0u32..3000) {
+            let ops = [
+                Operation::IssueToken { id: id.clone(), scopes: vec![scope.clone()], expires_in_minutes: Some(m) },
+                Operation::CreateUser { custom_id: Some(custom.clone()), scopes: Some(vec![scope]), expires_in_minutes: Some(m) },
+                exchange(&custom, &id, GUID),
+            ];
+            for op in ops {
+                for v in ApiVersion::ALL {
+                    if let Ok(r) = build_request(&op, v) {
+                        prop_assert!(r.path_and_query.is_ascii());
+                        if let Some(body) = r.body {
+                            prop_assert!(json::parse(&body).is_ok());
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn encoded_ids_are_unreserved_or_escapes(id in "8:acs:\\PC{1,40}") {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, &id);
+            prop_assert!(out.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+        }
+    }
+}

@@ -1,0 +1,714 @@
+//! `CommunicationIdentityClient`: the official SDK's API over the runtime's `fetch`.
+//!
+//! Each call: validate and build the request in the core, sign it (or get a bearer token), send it
+//! with a per-call `AbortController` (the caller's `abortSignal` and the `timeoutMs` both abort it),
+//! and let the core's retry policy decide what follows. Results are plain objects shaped like the
+//! official SDK's.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::error::{to_js, IntoJsResult};
+use super::host::{self, bound_abort, AbortController, AbortSignal, Listener, Response, Timer};
+use crate::core::connection_string::{ConnectionString, Endpoint};
+use crate::core::operations::{
+    build_request, create_is_idempotent, effective_version, parse_response,
+    validate_expires_in_minutes, AccessToken, ApiVersion, Operation, OperationOutput,
+};
+use crate::core::retry::{self, Decision, Outcome, RetryPolicy};
+use crate::core::signing::{self, AccessKey};
+use crate::core::url::Url;
+use crate::core::{Error, ErrorKind};
+
+/// Default overall time limit of one call, retries included.
+const DEFAULT_TIMEOUT_MS: f64 = 60_000.0;
+/// The scope of Microsoft Entra ID tokens for Communication Services.
+const ENTRA_SCOPE: &str = "https://communication.azure.com//.default";
+const USER_AGENT: &str = concat!("acs-identity/", env!("CARGO_PKG_VERSION"));
+
+enum Auth {
+    Key(AccessKey),
+    /// An object with `getToken(scopes, options)` resolving `{ token, expiresOnTimestamp }`.
+    Token(Object),
+}
+
+struct Inner {
+    endpoint: Endpoint,
+    auth: Auth,
+    version: ApiVersion,
+    pinned: bool,
+    fetch: Option<Function>,
+    policy: RetryPolicy,
+    timeout_ms: f64,
+}
+
+/// Per-call options: `{ abortSignal?, timeoutMs? }` (plus the operation's own fields).
+struct CallOptions {
+    signal: Option<AbortSignal>,
+    timeout_ms: f64,
+}
+
+// ---- reading JS arguments -------------------------------------------------------------------
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+fn options_object(v: &JsValue, name: &str) -> crate::core::Result<()> {
+    if absent(v) || v.is_object() {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(
+            name,
+            format!("`{name}` must be an object"),
+        ))
+    }
+}
+
+fn opt_string(obj: &JsValue, key: &str) -> crate::core::Result<Option<String>> {
+    let v = get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(key, format!("`{key}` must be a string")))
+}
+
+fn opt_number(obj: &JsValue, key: &str) -> crate::core::Result<Option<f64>> {
+    let v = get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| Error::invalid_argument(key, format!("`{key}` must be a number")))
+}
+
+fn timeout_option(obj: &JsValue, default: f64) -> crate::core::Result<f64> {
+    match opt_number(obj, "timeoutMs")? {
+        None => Ok(default),
+        Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 2_147_483_647.0 => Ok(ms),
+        Some(_) => Err(Error::invalid_argument(
+            "timeoutMs",
+            "`timeoutMs` must be a positive number of milliseconds",
+        )),
+    }
+}
+
+fn call_options(obj: &JsValue, inner: &Inner) -> crate::core::Result<CallOptions> {
+    options_object(obj, "options")?;
+    let signal = get(obj, "abortSignal");
+    let signal = if absent(&signal) {
+        None
+    } else if signal.is_object() && Reflect::has(&signal, &"aborted".into()).unwrap_or(false) {
+        Some(signal.unchecked_into::<AbortSignal>())
+    } else {
+        return Err(Error::invalid_argument(
+            "abortSignal",
+            "`abortSignal` must be an AbortSignal",
+        ));
+    };
+    Ok(CallOptions {
+        signal,
+        timeout_ms: timeout_option(obj, inner.timeout_ms)?,
+    })
+}
+
+/// `user` as `{ communicationUserId }` or the raw id string.
+fn user_id(user: &JsValue) -> crate::core::Result<String> {
+    let id = if user.is_string() {
+        user.clone()
+    } else {
+        get(user, "communicationUserId")
+    };
+    id.as_string().ok_or_else(|| {
+        Error::invalid_argument(
+            "user",
+            "`user` must be a communication user: { communicationUserId: \"8:acs:...\" } or the raw id string",
+        )
+    })
+}
+
+fn scopes(v: &JsValue) -> crate::core::Result<Vec<String>> {
+    let bad = || {
+        Error::invalid_argument(
+            "scopes",
+            "`scopes` must be an array of strings such as [\"chat\", \"voip\"]",
+        )
+    };
+    if !Array::is_array(v) {
+        return Err(bad());
+    }
+    Array::from(v)
+        .iter()
+        .map(|s| s.as_string().ok_or_else(bad))
+        .collect()
+}
+
+fn expires(obj: &JsValue) -> crate::core::Result<Option<u32>> {
+    let v = get(obj, "tokenExpiresInMinutes");
+    if absent(&v) {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) => validate_expires_in_minutes(Some(n)),
+        None => Err(Error::invalid_argument(
+            "tokenExpiresInMinutes",
+            "`tokenExpiresInMinutes` must be a number of minutes from 60 to 1440",
+        )),
+    }
+}
+
+// ---- results -----------------------------------------------------------------------------------
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn date(ms: i64) -> JsValue {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64)).into()
+}
+
+fn user_object(id: &str, custom_id: Option<&str>) -> Object {
+    let o = Object::new();
+    set(&o, "communicationUserId", &id.into());
+    if let Some(c) = custom_id {
+        set(&o, "customId", &c.into());
+    }
+    o
+}
+
+fn token_object(t: &AccessToken) -> Object {
+    let o = Object::new();
+    set(&o, "token", &t.token.as_str().into());
+    set(&o, "expiresOn", &date(t.expires_on_ms));
+    o
+}
+
+fn unexpected(what: &str) -> Error {
+    Error::new(
+        ErrorKind::UnexpectedResponse,
+        format!("the service's answer lacks {what}"),
+    )
+}
+
+// ---- the client --------------------------------------------------------------------------------
+
+/// The ACS Identity client, with the official `@azure/communication-identity` API.
+#[wasm_bindgen]
+pub struct CommunicationIdentityClient {
+    inner: Rc<Inner>,
+}
+
+fn parse_options(
+    options: &JsValue,
+) -> crate::core::Result<(ApiVersion, bool, Option<Function>, RetryPolicy, f64, bool)> {
+    options_object(options, "options")?;
+    let (version, pinned) = match opt_string(options, "apiVersion")? {
+        Some(v) => (ApiVersion::parse(&v)?, true),
+        None => (ApiVersion::DEFAULT, false),
+    };
+    let fetch = get(options, "fetch");
+    let fetch = if absent(&fetch) {
+        None
+    } else {
+        Some(
+            fetch
+                .dyn_into::<Function>()
+                .map_err(|_| Error::invalid_argument("fetch", "`fetch` must be a function"))?,
+        )
+    };
+    let mut policy = RetryPolicy::default();
+    let retry = get(options, "retry");
+    options_object(&retry, "retry")?;
+    let int_option = |key: &str, max: f64| -> crate::core::Result<Option<u32>> {
+        match opt_number(&retry, key)? {
+            None => Ok(None),
+            Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(Some(n as u32)),
+            Some(_) => Err(Error::invalid_argument(
+                key,
+                format!("`retry.{key}` must be a whole number from 0 to {max}"),
+            )),
+        }
+    };
+    if let Some(n) = int_option("maxRetries", 10.0)? {
+        policy.max_retries = n;
+    }
+    if let Some(n) = int_option("retryDelayInMs", 60_000.0)? {
+        policy.base_delay_ms = n;
+    }
+    if let Some(n) = int_option("maxRetryDelayInMs", 600_000.0)? {
+        policy.max_delay_ms = n;
+    }
+    let timeout = timeout_option(options, DEFAULT_TIMEOUT_MS)?;
+    let insecure = match get(options, "allowInsecureConnection") {
+        v if absent(&v) => false,
+        v => v.as_bool().ok_or_else(|| {
+            Error::invalid_argument(
+                "allowInsecureConnection",
+                "`allowInsecureConnection` must be a boolean",
+            )
+        })?,
+    };
+    Ok((version, pinned, fetch, policy, timeout, insecure))
+}
+
+#[wasm_bindgen]
+impl CommunicationIdentityClient {
+    /// `new CommunicationIdentityClient(connectionString, options?)`,
+    /// `(endpoint, { key }, options?)` or `(endpoint, tokenCredential, options?)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        first: JsValue,
+        second: JsValue,
+        third: JsValue,
+    ) -> Result<CommunicationIdentityClient, JsValue> {
+        let text = first.as_string().ok_or_else(|| {
+            to_js(Error::invalid_argument(
+                "connectionString",
+                "the first argument must be a connection string or an endpoint URL",
+            ))
+        })?;
+        let has_fn = |v: &JsValue, k: &str| get(v, k).is_function();
+        let (endpoint, auth, options) = if has_fn(&second, "getToken") {
+            (
+                Endpoint::parse(&text).js()?,
+                Auth::Token(second.unchecked_into()),
+                third,
+            )
+        } else if second.is_object() && get(&second, "key").is_string() {
+            let key = AccessKey::from_base64(&get(&second, "key").as_string().unwrap_or_default())
+                .js()?;
+            (Endpoint::parse(&text).js()?, Auth::Key(key), third)
+        } else if second.is_object() && !absent(&third) {
+            return Err(to_js(Error::invalid_argument(
+                "credential",
+                "the credential must be { key } (an AzureKeyCredential) or a TokenCredential with getToken()",
+            )));
+        } else {
+            let cs = ConnectionString::parse(&text).js()?;
+            (cs.endpoint, Auth::Key(cs.key), second)
+        };
+        let (version, pinned, fetch, policy, timeout_ms, insecure) =
+            parse_options(&options).js()?;
+        let url = &endpoint.url;
+        if url.scheme == "http" && !url.is_loopback() && !insecure {
+            return Err(to_js(Error::new(
+                ErrorKind::InvalidUrl,
+                "the endpoint uses plain http: credentials would travel unencrypted. Use https, or set allowInsecureConnection: true (plain http is allowed without it only for loopback hosts)",
+            )));
+        }
+        Ok(CommunicationIdentityClient {
+            inner: Rc::new(Inner {
+                endpoint,
+                auth,
+                version,
+                pinned,
+                fetch,
+                policy,
+                timeout_ms,
+            }),
+        })
+    }
+
+    /// `createUser(options?)` → `{ communicationUserId, customId? }`.
+    #[wasm_bindgen(js_name = createUser)]
+    pub fn create_user(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::CreateUser {
+                custom_id: opt_string(&options, "customId").js()?,
+                scopes: None,
+                expires_in_minutes: None,
+            };
+            match inner.execute(op, &options).await? {
+                OperationOutput::Identity { id, custom_id, .. } => {
+                    Ok(user_object(&id, custom_id.as_deref()).into())
+                }
+                _ => Err(to_js(unexpected("the identity"))),
+            }
+        })
+    }
+
+    /// `createUserAndToken(scopes, options?)` → `{ user, token, expiresOn }`.
+    #[wasm_bindgen(js_name = createUserAndToken)]
+    pub fn create_user_and_token(&self, scopes_arg: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::CreateUser {
+                custom_id: opt_string(&options, "customId").js()?,
+                scopes: Some(scopes(&scopes_arg).js()?),
+                expires_in_minutes: expires(&options).js()?,
+            };
+            match inner.execute(op, &options).await? {
+                OperationOutput::Identity {
+                    id,
+                    custom_id,
+                    access_token: Some(t),
+                    ..
+                } => {
+                    let o = token_object(&t);
+                    set(&o, "user", &user_object(&id, custom_id.as_deref()));
+                    Ok(o.into())
+                }
+                _ => Err(to_js(unexpected("the identity and its access token"))),
+            }
+        })
+    }
+
+    /// `getToken(user, scopes, options?)` → `{ token, expiresOn }`.
+    #[wasm_bindgen(js_name = getToken)]
+    pub fn get_token(&self, user: JsValue, scopes_arg: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::IssueToken {
+                id: user_id(&user).js()?,
+                scopes: scopes(&scopes_arg).js()?,
+                expires_in_minutes: expires(&options).js()?,
+            };
+            match inner.execute(op, &options).await? {
+                OperationOutput::Token(t) => Ok(token_object(&t).into()),
+                _ => Err(to_js(unexpected("the access token"))),
+            }
+        })
+    }
+
+    /// `revokeTokens(user, options?)` → `undefined`.
+    #[wasm_bindgen(js_name = revokeTokens)]
+    pub fn revoke_tokens(&self, user: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::RevokeTokens {
+                id: user_id(&user).js()?,
+            };
+            inner.execute(op, &options).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `deleteUser(user, options?)` → `undefined`.
+    #[wasm_bindgen(js_name = deleteUser)]
+    pub fn delete_user(&self, user: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::DeleteUser {
+                id: user_id(&user).js()?,
+            };
+            inner.execute(op, &options).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `getUser(user, options?)` (preview) → `{ communicationUserId, customId?, lastTokenIssuedAt? }`.
+    #[wasm_bindgen(js_name = getUser)]
+    pub fn get_user(&self, user: JsValue, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let op = Operation::GetUser {
+                id: user_id(&user).js()?,
+            };
+            match inner.execute(op, &options).await? {
+                OperationOutput::Identity {
+                    id,
+                    custom_id,
+                    last_token_issued_at_ms,
+                    ..
+                } => {
+                    let o = user_object(&id, custom_id.as_deref());
+                    if let Some(ms) = last_token_issued_at_ms {
+                        set(&o, "lastTokenIssuedAt", &date(ms));
+                    }
+                    Ok(o.into())
+                }
+                _ => Err(to_js(unexpected("the identity"))),
+            }
+        })
+    }
+
+    /// `getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, ... })` → `{ token, expiresOn }`.
+    #[wasm_bindgen(js_name = getTokenForTeamsUser)]
+    pub fn get_token_for_teams_user(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            if !options.is_object() {
+                return Err(to_js(Error::invalid_argument(
+                    "options",
+                    "getTokenForTeamsUser takes { teamsUserAadToken, clientId, userObjectId }",
+                )));
+            }
+            let field = |k: &str| opt_string(&options, k).map(Option::unwrap_or_default);
+            let op = Operation::ExchangeTeamsToken {
+                token: field("teamsUserAadToken").js()?,
+                app_id: field("clientId").js()?,
+                user_id: field("userObjectId").js()?,
+            };
+            match inner.execute(op, &options).await? {
+                OperationOutput::Token(t) => Ok(token_object(&t).into()),
+                _ => Err(to_js(unexpected("the access token"))),
+            }
+        })
+    }
+}
+
+/// How one attempt ended, before the retry policy looks at it.
+enum Attempt {
+    Answer {
+        status: u16,
+        body: String,
+        retry_after: Option<String>,
+        retry_after_ms: Option<String>,
+    },
+    NetworkFailure(String),
+    Cancelled,
+}
+
+impl Inner {
+    async fn execute(&self, op: Operation, options: &JsValue) -> Result<OperationOutput, JsValue> {
+        let call = call_options(options, self).js()?;
+        let version = effective_version(&op, self.version, self.pinned).js()?;
+        let request = build_request(&op, version).js()?;
+        let url_text = self.endpoint.join(&request.path_and_query);
+        let url = Url::parse(&url_text).js()?;
+        let request_id = host::uuid_v4();
+        let with_id = |e: Error| {
+            to_js(if e.request_id.is_none() {
+                e.with_request_id(request_id.clone())
+            } else {
+                e
+            })
+        };
+
+        // One controller aborts the attempt in flight: the caller's signal or the time limit.
+        let controller = AbortController::new();
+        let signal = controller.signal();
+        let abort = bound_abort(&controller);
+        let _timer = Timer::start(&abort, call.timeout_ms);
+        let _listener = call
+            .signal
+            .as_ref()
+            .map(|s| Listener::add(s, abort.clone()));
+        let cancelled = || -> Error {
+            if call.signal.as_ref().is_some_and(|s| s.aborted()) {
+                Error::new(
+                    ErrorKind::Aborted,
+                    "the operation was aborted by its abortSignal",
+                )
+            } else {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!("the operation did not finish within {} ms", call.timeout_ms),
+                )
+            }
+        };
+        if call.signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(with_id(cancelled()));
+        }
+
+        let idempotent = create_is_idempotent(&op);
+        let mut retries = 0;
+        loop {
+            let attempt = self
+                .attempt(&request, &url_text, &url, &request_id, &signal)
+                .await?;
+            let (outcome, hints) = match &attempt {
+                Attempt::Cancelled => return Err(with_id(cancelled())),
+                Attempt::NetworkFailure(_) => (Outcome::NetworkFailure, (None, None)),
+                Attempt::Answer {
+                    status,
+                    retry_after,
+                    retry_after_ms,
+                    ..
+                } => (
+                    Outcome::Status(*status),
+                    (retry_after.as_deref(), retry_after_ms.as_deref()),
+                ),
+            };
+            let decision = retry::decide(
+                &self.policy,
+                retries,
+                outcome,
+                idempotent,
+                hints.0,
+                hints.1,
+                js_sys::Date::now() as i64,
+                js_sys::Math::random(),
+            );
+            if let Decision::Retry { delay_ms } = decision {
+                host::sleep(delay_ms, &signal).await;
+                if signal.aborted() {
+                    return Err(with_id(cancelled()));
+                }
+                retries += 1;
+                continue;
+            }
+            let result = match attempt {
+                Attempt::Answer { status, body, .. } => {
+                    parse_response(&op, status, &body, Some(&request_id))
+                }
+                Attempt::NetworkFailure(reason) => Err(Error::new(
+                    ErrorKind::NetworkError,
+                    format!(
+                        "could not reach the service at {}: {reason}",
+                        self.endpoint.as_str()
+                    ),
+                )),
+                Attempt::Cancelled => unreachable_cancelled(),
+            };
+            return result.map_err(|mut e| {
+                if decision == Decision::StopUnsafe {
+                    e.message.push_str(
+                        " — not retried: creating an identity is not idempotent and the first attempt may have created one (give a customId to make creation safely retryable)",
+                    );
+                } else if retries > 0 {
+                    e.message.push_str(&format!(" (after {retries} retries)"));
+                }
+                with_id(e)
+            });
+        }
+    }
+
+    /// Sends the request once.
+    async fn attempt(
+        &self,
+        request: &crate::core::operations::HttpRequest,
+        url_text: &str,
+        url: &Url,
+        request_id: &str,
+        signal: &AbortSignal,
+    ) -> Result<Attempt, JsValue> {
+        let headers = Object::new();
+        let body = request.body.as_deref().unwrap_or("");
+        match &self.auth {
+            Auth::Key(key) => {
+                let signed = signing::sign_request(
+                    key,
+                    request.method,
+                    url,
+                    body.as_bytes(),
+                    js_sys::Date::now() as i64,
+                )
+                .js()?;
+                set(&headers, "x-ms-date", &signed.date.into());
+                set(&headers, "x-ms-content-sha256", &signed.content_hash.into());
+                set(&headers, "authorization", &signed.authorization.into());
+            }
+            Auth::Token(credential) => {
+                let token = self.bearer_token(credential, signal).await?;
+                match token {
+                    Some(t) => set(&headers, "authorization", &format!("Bearer {t}").into()),
+                    None => return Ok(Attempt::Cancelled),
+                }
+            }
+        }
+        set(&headers, "accept", &"application/json".into());
+        set(&headers, "x-ms-client-request-id", &request_id.into());
+        set(&headers, "x-ms-useragent", &USER_AGENT.into());
+        let init = Object::new();
+        set(&init, "method", &request.method.into());
+        set(&init, "headers", &headers);
+        set(&init, "signal", signal);
+        if let Some(b) = &request.body {
+            set(&headers, "content-type", &"application/json".into());
+            set(&init, "body", &b.as_str().into());
+        }
+        let sent = match host::call_fetch(self.fetch.as_ref(), url_text, &init) {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => Err(e),
+        };
+        let response: Response = match sent {
+            Ok(r) if r.is_object() => r.unchecked_into(),
+            Ok(_) => {
+                return Ok(Attempt::NetworkFailure(
+                    "fetch did not return a Response".into(),
+                ))
+            }
+            Err(e) => return Ok(self.failure(e, signal)),
+        };
+        let status = response.status();
+        let body = match response.body_text().await {
+            Ok(b) => b,
+            Err(e) => return Ok(self.failure(e, signal)),
+        };
+        Ok(Attempt::Answer {
+            status,
+            body,
+            retry_after: response.header("retry-after"),
+            retry_after_ms: response
+                .header("retry-after-ms")
+                .or_else(|| response.header("x-ms-retry-after-ms")),
+        })
+    }
+
+    fn failure(&self, err: JsValue, signal: &AbortSignal) -> Attempt {
+        if signal.aborted() {
+            return Attempt::Cancelled;
+        }
+        let message = get(&err, "message")
+            .as_string()
+            .unwrap_or_else(|| "fetch failed".into());
+        let cause = get(&get(&err, "cause"), "code").as_string();
+        let mut reason: String = message.chars().take(200).collect();
+        if let Some(code) = cause {
+            reason.push_str(&format!(" ({})", code.chars().take(40).collect::<String>()));
+        }
+        Attempt::NetworkFailure(reason)
+    }
+
+    /// Asks the token credential for an Entra ID token; `None` when cancelled meanwhile.
+    async fn bearer_token(
+        &self,
+        credential: &Object,
+        signal: &AbortSignal,
+    ) -> Result<Option<String>, JsValue> {
+        let get_token: Function = get(credential, "getToken").unchecked_into();
+        let opts = Object::new();
+        set(&opts, "abortSignal", signal);
+        let scopes = Array::of1(&ENTRA_SCOPE.into());
+        let result = get_token.call2(credential, &scopes, &opts);
+        let token = match result {
+            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+            Err(e) => Err(e),
+        };
+        if signal.aborted() {
+            return Ok(None);
+        }
+        let token = token.map_err(|_| {
+            to_js(
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    "the token credential's getToken() failed",
+                )
+                .with_target("credential"),
+            )
+        })?;
+        get(&token, "token").as_string().map(Some).ok_or_else(|| {
+            to_js(
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    "the token credential's getToken() returned no token",
+                )
+                .with_target("credential"),
+            )
+        })
+    }
+}
+
+fn unreachable_cancelled() -> crate::core::Result<OperationOutput> {
+    Err(Error::new(
+        ErrorKind::Aborted,
+        "the operation was cancelled",
+    ))
+}
