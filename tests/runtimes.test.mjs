@@ -10,7 +10,7 @@ import { Miniflare } from 'miniflare';
 import { prepareConsumer, root } from './support/consumer.mjs';
 import { serveStatic } from './support/static-server.mjs';
 import { chromiumAvailable, launchChromium } from './support/chromium.mjs';
-import { cases } from './runtimes/cases.mjs';
+import { pathToFileURL } from 'node:url';
 
 const bin = (n) => join(root, 'node_modules', '.bin', n);
 const RUNTIMES = (process.env.ACS_RUNTIMES ?? 'node,deno,bun,workerd,chromium').split(',');
@@ -43,6 +43,8 @@ function parseResults(runtime, r) {
 }
 
 const consumer = prepareConsumer();
+// The case list, from the consumer's copy (its modules import `acs-identity` by name).
+const { cases } = await import(pathToFileURL(join(consumer, 'cases.mjs')).href);
 const emulator = await maybeStartEmulator();
 const ctx = emulator
   ? { emulator: { connectionString: emulator.connectionString, endpoint: emulator.endpoint, url: emulator.url } }

@@ -3,6 +3,7 @@
 // declare `needs: ['emulator']` and get `ctx.emulator = { connectionString, endpoint, url }`.
 import { assert } from './harness.mjs';
 import { clientCases } from './client-cases.mjs';
+import { main as quickstart } from './quickstart.mjs';
 
 const VECTOR = {
   url: 'https://example.com/testPath?testQuery=test',
@@ -107,4 +108,26 @@ export const signingCases = [
   },
 ];
 
-export const cases = [...signingCases, ...clientCases];
+const quickstartCases = [
+  {
+    name: "the official SDK quick-start runs unchanged with `import ... from 'acs-identity'`",
+    needs: ['emulator'],
+    async run(lib, ctx) {
+      const lines = [];
+      const r = await quickstart(ctx.emulator.connectionString, (l) => lines.push(l));
+      assert.match(r.identityResponse.communicationUserId, /^8:acs:/);
+      assert.ok(r.identityTokenResponse.expiresOn instanceof Date);
+      assert.ok(lines.some((l) => l.includes('Deleted the identity with ID: 8:acs:')), 'ran to the end');
+      assert.equal(lines.filter((l) => /^ey[\w-]+\.[\w-]+\.[\w-]+$/.test(l)).length, 2, 'printed two tokens');
+      const info = await (await fetch(`${ctx.emulator.url}/emulator/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: r.identityTokenResponse.token }),
+      })).json();
+      assert.equal(info.active, true);
+      assert.deepEqual(info.scopes, ['voip']);
+    },
+  },
+];
+
+export const cases = [...signingCases, ...clientCases, ...quickstartCases];
