@@ -48,11 +48,11 @@ if (!quick) {
 step('cargo test (core, native)', () => run('cargo', ['test', '--quiet']));
 step('build pkg/', () => (isStale() ? build({ quiet: true }) : log('pkg/ is up to date')));
 step('wasm-bindgen-test in Node', () =>
-  run('cargo', ['test', '--quiet', '--target', 'wasm32-unknown-unknown', '--test', 'wasm_node']),
+  run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--test', 'wasm_node']),
 );
 if (!quick) {
   step('wasm-bindgen-test in headless Chromium', () =>
-    run('cargo', ['test', '--quiet', '--target', 'wasm32-unknown-unknown', '--test', 'wasm_browser'], {
+    run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--test', 'wasm_browser'], {
       env: { ...process.env, CHROMEDRIVER: process.env.CHROMEDRIVER ?? '/usr/bin/chromedriver' },
     }),
   );
