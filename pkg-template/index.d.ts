@@ -218,3 +218,4 @@ export class CommunicationIdentityClient {
   /** Releases the wasm-side state now (it is also released when the client is garbage-collected). */
   free(): void;
 }
+export * from './credential.js';

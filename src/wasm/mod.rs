@@ -8,3 +8,4 @@ pub mod sign;
 pub use error::set_error_class;
 pub mod client;
 mod host;
+pub mod token;
