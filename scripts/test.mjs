@@ -57,7 +57,7 @@ if (!quick) {
     }),
   );
 }
-step('JS tests (node:test)', () => run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles(join(root, 'tests'))]));
+step('JS tests (node:test)', () => run(process.execPath, ['--test', ...testFiles(join(root, 'tests'))]));
 
 const t0 = Date.now();
 for (const { name, fn } of steps) {
