@@ -1,5 +1,5 @@
 // The api-versions the emulator serves and what each one allows.
-// Source: /work/shared/acs-identity-api.md §1.
+// Source: the wire contract, §1 (api-versions).
 
 const BASE_SCOPES = Object.freeze(['chat', 'voip']);
 const JOIN_SCOPES = Object.freeze(['chat', 'voip', 'chat.join', 'chat.join.limited', 'voip.join']);
