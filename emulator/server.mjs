@@ -127,6 +127,8 @@ function sendTooLarge(req, res, err) {
 }
 
 /** A delay that does not keep a closed emulator's process alive. */
+/** Headers that take part in authentication and must appear at most once. */
+const SINGLE_HEADERS = new Set(['authorization', 'x-ms-date', 'date', 'x-ms-content-sha256', 'host', 'content-length', 'content-type']);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 const CORS_EXPOSED = [
@@ -170,6 +172,8 @@ function applyCors(req, res) {
  * @property {string} [tlsCert]           PEM certificate path (with tlsKey: serve https)
  * @property {string} [tlsKey]            PEM private-key path
  * @property {boolean} [faults=false]     enable the /emulator/faults routes
+ * @property {number} [headersTimeoutMs=10000] close connections whose headers take longer (slow-loris)
+ * @property {number} [requestTimeoutMs=30000] close connections whose whole request takes longer
  * @property {((line: string) => void) | null} [log] request log sink (one line per request; no secrets)
  * @property {() => number} [clock]       test hook: the emulator's clock in epoch ms (default Date.now)
  */
@@ -326,6 +330,7 @@ export async function startEmulator(options = {}) {
     const features = versions.length === 1 ? versionFeatures(version) : undefined;
     if (!features) throw unsupportedVersion(req, scheme, versions.join(','));
 
+    rejectDuplicateSignedHeaders(req);
     const raw = await readBody(req);
     const auth = verifyHmacRequest({ method: req.method, url: req.url, headers: req.headers, body: raw, accessKey, now: now() });
     if (!auth.ok) {
@@ -337,6 +342,19 @@ export async function startEmulator(options = {}) {
     const body = parseJsonBody(raw);
     const result = entry.op({ store, features, version, body, id, clock, counters: stats.counters });
     sendJson(req, res, result.status, result.body);
+  }
+
+  /** Two copies of a signed header are ambiguous (Node would keep only one): refuse them. */
+  function rejectDuplicateSignedHeaders(req) {
+    const seen = new Set();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      if (!SINGLE_HEADERS.has(name)) continue;
+      if (seen.has(name)) {
+        throw new HttpError(400, 'InvalidHeader', `The header '${name}' appears more than once.`, { target: name });
+      }
+      seen.add(name);
+    }
   }
 
   async function handle(req, res) {
@@ -372,9 +390,16 @@ export async function startEmulator(options = {}) {
   const listener = (req, res) => {
     handle(req, res);
   };
+  // Slow or stalled clients (slow-loris) are cut off so that they cannot hold the server.
+  const serverOptions = {
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
+    maxHeaderSize: 16 * 1024,
+  };
   const server = tls
-    ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener)
-    : http.createServer(listener);
+    ? https.createServer({ ...serverOptions, cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, listener)
+    : http.createServer(serverOptions, listener);
   server.keepAliveTimeout = 5000;
 
   await new Promise((resolve, reject) => {
