@@ -6,6 +6,7 @@ pub use error::{Error, ErrorKind, Result};
 pub mod access_token;
 pub mod connection_string;
 pub mod date;
+pub mod endpoint;
 pub mod identifiers;
 pub mod json;
 pub mod operations;

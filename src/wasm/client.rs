@@ -240,7 +240,10 @@ fn parse_options(
             Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(Some(n as u32)),
             Some(_) => Err(Error::invalid_argument(
                 key,
-                format!("`retry.{key}` must be a whole number from 0 to {}", max as u32),
+                format!(
+                    "`retry.{key}` must be a whole number from 0 to {}",
+                    max as u32
+                ),
             )),
         }
     };
@@ -509,7 +512,10 @@ impl Inner {
             } else {
                 Error::new(
                     ErrorKind::Timeout,
-                    format!("the operation did not finish within {} ms", call.timeout_ms as u64),
+                    format!(
+                        "the operation did not finish within {} ms",
+                        call.timeout_ms as u64
+                    ),
                 )
             }
         };

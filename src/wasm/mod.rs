@@ -7,5 +7,6 @@ pub mod sign;
 
 pub use error::set_error_class;
 pub mod client;
+pub mod endpoint;
 mod host;
 pub mod token;

@@ -1,0 +1,2140 @@
+//! The edge token endpoint's decisions (`acs-identity/worker`): pure and clock-free.
+//!
+//! The browser of an app asks its own edge endpoint for a Communication Services token. The
+//! endpoint checks who is asking (the app's own bearer token, a JWT), maps that user to a stable
+//! ACS identity and answers a short-lived ACS token; the access key never leaves the edge.
+//! Everything the handler *decides* lives here and is unit-tested natively; the wasm layer
+//! (`src/wasm/endpoint.rs`) only does the I/O: reading the request, WebCrypto for RS256/ES256,
+//! the JWKS download, KV, the ACS calls and building the `Response`.
+//!
+//! Order of the checks (the first failing one answers):
+//! 1. route: `POST|OPTIONS {base}/token`, `GET {base}/healthz`, else 404 `NotFound`;
+//! 2. configuration (every binding parsed up front): 500 `ConfigurationError` naming the binding,
+//!    never its value;
+//! 3. `Origin` (only when `ALLOWED_ORIGINS` is set and the header is present): 403 `OriginNotAllowed`;
+//! 4. method: 405 `MethodNotAllowed` with `Allow`; `OPTIONS /token` is the CORS preflight (204);
+//!    `GET /healthz` answers `{"status":"ok"}`;
+//! 5. `Content-Length` over 8 KiB: 413 `PayloadTooLarge` (the bytes actually read are checked too);
+//! 6. `Authorization: Bearer <jwt>`: 401 (see [`verify_token`] and [`check_claims`]);
+//! 7. the body `{ scopes?, expiresInMinutes? }`: 400 `InvalidRequestBody`, 403 `ScopeNotAllowed`;
+//! 8. ACS: any failure is 502 `UpstreamError` with a fixed message.
+//!
+//! App tokens: `HS256` is verified here (HMAC-SHA256 over the raw UTF-8 bytes of
+//! `AUTH_JWT_SECRET`, constant-time comparison) and only when that secret is configured; `RS256`
+//! and `ES256` only against keys of `AUTH_JWKS_URL` of the matching type (RSA ≥ 2048 bits, EC
+//! P-256). Any other `alg` (`none` included) is refused, and a JWKS key is never used as an HMAC
+//! secret. Claims: `exp` required, `exp`/`nbf`/`iat` checked with 60 s of clock skew, `iss` and
+//! `aud` (string or array) when configured, `sub` required (1..256 characters, it becomes the ACS
+//! `customId` or the KV key).
+
+use super::access_token::{decode_base64url, split_jwt};
+use super::connection_string::ConnectionString;
+use super::date;
+use super::json::{self, Json};
+use super::operations::ApiVersion;
+use super::url::Url;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::fmt;
+
+/// Largest request body accepted (8 KiB).
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+pub const CLOCK_SKEW_MS: i64 = 60_000;
+/// Scopes allowed when `ALLOWED_SCOPES` is not set.
+pub const DEFAULT_ALLOWED_SCOPES: [&str; 2] = ["chat", "voip"];
+/// Token lifetime when neither the request nor `TOKEN_EXPIRES_IN_MINUTES` says.
+pub const DEFAULT_EXPIRES_IN_MINUTES: u32 = 60;
+/// Shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+/// Longest `sub` accepted, in characters (the limit of an ACS `customId`) ...
+pub const MAX_SUB_CHARS: usize = 256;
+/// ... and in UTF-8 bytes (the limit of a Workers KV key).
+pub const MAX_SUB_BYTES: usize = 512;
+/// Keys of the JWKS are downloaded again after this long.
+pub const JWKS_TTL_MS: i64 = 10 * 60_000;
+/// A token whose `kid` is unknown triggers a new JWKS download at most this often.
+pub const JWKS_REFETCH_INTERVAL_MS: i64 = 60_000;
+/// After a failed JWKS download, no new attempt for this long.
+pub const JWKS_FAILURE_BACKOFF_MS: i64 = 5_000;
+/// Most keys one token is tried against (tokens without `kid`).
+pub const MAX_KEY_CANDIDATES: usize = 4;
+/// `Allow` of the token route.
+pub const TOKEN_METHODS: &str = "POST, OPTIONS";
+/// `Allow` of the health route.
+pub const HEALTH_METHODS: &str = "GET";
+/// Request headers a cross-origin caller may send.
+pub const CORS_ALLOW_HEADERS: &str = "authorization, content-type";
+/// How long a browser may cache the preflight answer, in seconds.
+pub const CORS_MAX_AGE_SECONDS: &str = "600";
+
+// ---- rejections and responses ----------------------------------------------------------------
+
+/// A request the endpoint refuses: the status, a stable `code`, a message without secrets and
+/// the headers the status calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// `WWW-Authenticate` (401 only).
+    pub www_authenticate: Option<&'static str>,
+    /// `Allow` (405 only).
+    pub allow: Option<&'static str>,
+}
+
+impl Rejection {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection {
+            status,
+            code,
+            message: message.into(),
+            www_authenticate: None,
+            allow: None,
+        }
+    }
+
+    /// 401 without a token: `WWW-Authenticate: Bearer`.
+    pub fn missing_token(message: impl Into<String>) -> Rejection {
+        Rejection {
+            www_authenticate: Some("Bearer"),
+            ..Rejection::new(401, "MissingToken", message)
+        }
+    }
+
+    /// 401 for a token that was given but is not acceptable (RFC 6750 `invalid_token`).
+    pub fn bad_token(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection {
+            www_authenticate: Some("Bearer error=\"invalid_token\""),
+            ..Rejection::new(401, code, message)
+        }
+    }
+
+    /// 500 for a binding (or handler option) that is missing or invalid.
+    pub fn configuration(message: impl Into<String>) -> Rejection {
+        Rejection::new(500, "ConfigurationError", message)
+    }
+
+    /// 400 for a request body that is not `{ scopes?, expiresInMinutes? }`.
+    pub fn bad_body(message: impl Into<String>) -> Rejection {
+        Rejection::new(400, "InvalidRequestBody", message)
+    }
+
+    /// 413 for a body over [`MAX_BODY_BYTES`].
+    pub fn too_large() -> Rejection {
+        Rejection::new(
+            413,
+            "PayloadTooLarge",
+            format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
+    /// 502 when ACS did not issue the token. Deliberately says nothing of the upstream request
+    /// (no URL, no identity, no service message).
+    pub fn upstream() -> Rejection {
+        Rejection::new(
+            502,
+            "UpstreamError",
+            "the identity service did not issue a token; try again later",
+        )
+    }
+
+    /// 502 when the signing keys of `AUTH_JWKS_URL` could not be downloaded.
+    pub fn jwks_unavailable() -> Rejection {
+        Rejection::new(
+            502,
+            "JwksUnavailable",
+            "the keys to verify the token (AUTH_JWKS_URL) could not be fetched; try again later",
+        )
+    }
+
+    /// 500 for anything unexpected; `what` must not contain secrets.
+    pub fn internal(what: &str) -> Rejection {
+        Rejection::new(500, "InternalError", what)
+    }
+
+    /// `{"error":{"code":...,"message":...}}`.
+    pub fn body_json(&self) -> String {
+        Json::Object(vec![(
+            "error".into(),
+            Json::Object(vec![
+                ("code".into(), Json::String(self.code.into())),
+                ("message".into(), Json::String(self.message.clone())),
+            ]),
+        )])
+        .to_json_string()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.message)
+    }
+}
+
+/// An answer, ready to become a `Response`. Header names are lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    /// `None` for 204.
+    pub body: Option<String>,
+}
+
+impl HttpResponse {
+    /// The first header named `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The CORS headers every answer to one request carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    /// The request's `Origin`, echoed when it is allowed.
+    pub allow_origin: Option<String>,
+    /// `Vary: Origin` (whenever the answer depends on the origin: `ALLOWED_ORIGINS` is set).
+    pub vary: bool,
+}
+
+impl Cors {
+    fn apply(&self, headers: &mut Vec<(&'static str, String)>) {
+        if let Some(origin) = &self.allow_origin {
+            headers.push(("access-control-allow-origin", origin.clone()));
+        }
+        if self.vary {
+            headers.push(("vary", "Origin".into()));
+        }
+    }
+}
+
+fn json_response(status: u16, body: String, cors: &Cors) -> HttpResponse {
+    let mut headers = vec![
+        (
+            "content-type",
+            "application/json; charset=utf-8".to_string(),
+        ),
+        ("cache-control", "no-store".to_string()),
+        ("x-content-type-options", "nosniff".to_string()),
+    ];
+    cors.apply(&mut headers);
+    HttpResponse {
+        status,
+        headers,
+        body: Some(body),
+    }
+}
+
+/// The JSON error answer for `r`, with its `WWW-Authenticate` / `Allow` and the CORS headers.
+pub fn error_response(cors: &Cors, r: &Rejection) -> HttpResponse {
+    let mut response = json_response(r.status, r.body_json(), cors);
+    if let Some(v) = r.www_authenticate {
+        response.headers.push(("www-authenticate", v.into()));
+    }
+    if let Some(v) = r.allow {
+        response.headers.push(("allow", v.into()));
+    }
+    response
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.sssZ`, as JavaScript's `Date.prototype.toISOString`.
+pub fn format_iso_ms(ms: i64) -> Option<String> {
+    if !(0..=date::MAX_UNIX_MS).contains(&ms) {
+        return None;
+    }
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = date::civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    Some(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60,
+        ms.rem_euclid(1000)
+    ))
+}
+
+/// 200 `{ user: { communicationUserId }, token, expiresOn }` with `Cache-Control: no-store`.
+pub fn token_response(
+    cors: &Cors,
+    communication_user_id: &str,
+    token: &str,
+    expires_on_ms: i64,
+) -> Result<HttpResponse, Rejection> {
+    let expires_on = format_iso_ms(expires_on_ms).ok_or_else(Rejection::upstream)?;
+    let body = Json::Object(vec![
+        (
+            "user".into(),
+            Json::Object(vec![(
+                "communicationUserId".into(),
+                Json::String(communication_user_id.into()),
+            )]),
+        ),
+        ("token".into(), Json::String(token.into())),
+        ("expiresOn".into(), Json::String(expires_on)),
+    ]);
+    Ok(json_response(200, body.to_json_string(), cors))
+}
+
+// ---- configuration ---------------------------------------------------------------------------
+
+/// How a user (`sub`) becomes an ACS identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// ACS `customId` = `sub` (preview api-version): the service returns the same identity for
+    /// the same `customId`, so no storage is needed.
+    CustomId,
+    /// A KV namespace (`IDENTITY_KV`) maps `sub` to the ACS id (GA api-version).
+    Kv,
+}
+
+/// One binding as the host has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    Missing,
+    Text(String),
+    /// Present but not text (or number), e.g. an object where a string was expected.
+    NotText,
+}
+
+/// The state of the `IDENTITY_KV` binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvBinding {
+    Missing,
+    /// Present but without `get` and `put` functions.
+    Invalid,
+    Present,
+}
+
+/// What the handler is told besides the bindings (the `createTokenHandler` options).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandlerOptions {
+    /// `apiVersion`: overrides the mapping's default api-version.
+    pub api_version: Option<String>,
+    /// `basePath`: the routes are `{basePath}/token` and `{basePath}/healthz`.
+    pub base_path: Option<String>,
+}
+
+/// The parsed and validated configuration.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The ACS connection string (validated; handed to the client as is).
+    pub connection_string: String,
+    jwt_secret: Option<Vec<u8>>,
+    pub jwks_url: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Normalised origins (`scheme://host[:port]`); `None` when `ALLOWED_ORIGINS` is not set.
+    pub allowed_origins: Option<Vec<String>>,
+    pub allowed_scopes: Vec<String>,
+    pub default_expires_in_minutes: u32,
+    pub mapping: Mapping,
+    pub api_version: ApiVersion,
+    /// `""` or `/some/prefix` (no trailing slash).
+    pub base_path: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("connection_string", &"<redacted>")
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field(
+                "default_expires_in_minutes",
+                &self.default_expires_in_minutes,
+            )
+            .field("mapping", &self.mapping)
+            .field("api_version", &self.api_version)
+            .field("base_path", &self.base_path)
+            .finish()
+    }
+}
+
+/// A text binding: `None` when missing or blank; an error naming it when it is not text.
+fn text(lookup: &dyn Fn(&str) -> Binding, name: &str) -> Result<Option<String>, Rejection> {
+    match lookup(name) {
+        Binding::Missing => Ok(None),
+        Binding::Text(s) if s.trim().is_empty() => Ok(None),
+        Binding::Text(s) => Ok(Some(s)),
+        Binding::NotText => Err(Rejection::configuration(format!(
+            "{name} must be a text binding"
+        ))),
+    }
+}
+
+fn comma_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Validates one `ALLOWED_ORIGINS` entry and returns it as browsers serialise `Origin`.
+fn normalise_origin(entry: &str) -> Option<String> {
+    let url = Url::parse(entry).ok()?;
+    let rest = entry.split_once("://").map_or("", |(_, r)| r);
+    let tail = rest.find(['/', '?', '#']).map_or("", |i| &rest[i..]);
+    if !(tail.is_empty() || tail == "/") {
+        return None;
+    }
+    Some(url.origin())
+}
+
+impl Config {
+    /// Reads and validates every binding. `lookup` gives a binding by name (`ACS_CONNECTION_STRING`,
+    /// `AUTH_JWT_SECRET`, `AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, `ALLOWED_ORIGINS`,
+    /// `ALLOWED_SCOPES`, `TOKEN_EXPIRES_IN_MINUTES`, `IDENTITY_MAPPING`); blank text counts as
+    /// missing. Errors are 500 `ConfigurationError` naming the binding, never its value.
+    pub fn from_bindings(
+        lookup: &dyn Fn(&str) -> Binding,
+        kv: KvBinding,
+        options: &HandlerOptions,
+    ) -> Result<Config, Rejection> {
+        let connection_string = text(lookup, "ACS_CONNECTION_STRING")?
+            .ok_or_else(|| Rejection::configuration("ACS_CONNECTION_STRING is not set"))?;
+        let parsed = ConnectionString::parse(&connection_string).map_err(|e| {
+            // The core's messages never contain the key or the connection string.
+            Rejection::configuration(format!(
+                "ACS_CONNECTION_STRING is not a valid connection string: {}",
+                e.message
+            ))
+        })?;
+        let endpoint = &parsed.endpoint.url;
+        if endpoint.scheme != "https" && !endpoint.is_loopback() {
+            return Err(Rejection::configuration(
+                "ACS_CONNECTION_STRING must name an https endpoint",
+            ));
+        }
+
+        let jwt_secret = text(lookup, "AUTH_JWT_SECRET")?.map(String::into_bytes);
+        if jwt_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < MIN_HS256_SECRET_BYTES)
+        {
+            return Err(Rejection::configuration(format!(
+                "AUTH_JWT_SECRET must be at least {MIN_HS256_SECRET_BYTES} bytes long for HS256"
+            )));
+        }
+        let jwks_url = text(lookup, "AUTH_JWKS_URL")?.map(|s| s.trim().to_string());
+        if let Some(u) = &jwks_url {
+            match Url::parse(u) {
+                Ok(url) if url.scheme == "https" || url.is_loopback() => {}
+                _ => {
+                    return Err(Rejection::configuration(
+                        "AUTH_JWKS_URL must be an absolute https URL",
+                    ))
+                }
+            }
+        }
+        if jwt_secret.is_none() && jwks_url.is_none() {
+            return Err(Rejection::configuration(
+                "neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set: app tokens cannot be verified",
+            ));
+        }
+        let issuer = text(lookup, "AUTH_ISSUER")?.map(|s| s.trim().to_string());
+        let audience = text(lookup, "AUTH_AUDIENCE")?.map(|s| s.trim().to_string());
+
+        let allowed_origins = match text(lookup, "ALLOWED_ORIGINS")? {
+            None => None,
+            Some(list) => {
+                let entries = comma_list(&list);
+                if entries.is_empty() {
+                    return Err(Rejection::configuration(
+                        "ALLOWED_ORIGINS must list origins such as https://app.example.com, separated by commas",
+                    ));
+                }
+                let mut origins = Vec::with_capacity(entries.len());
+                for (i, entry) in entries.iter().enumerate() {
+                    let origin = normalise_origin(entry).ok_or_else(|| {
+                        Rejection::configuration(format!(
+                            "ALLOWED_ORIGINS entry {} is not an origin such as https://app.example.com (scheme and host, no path)",
+                            i + 1
+                        ))
+                    })?;
+                    if !origins.contains(&origin) {
+                        origins.push(origin);
+                    }
+                }
+                Some(origins)
+            }
+        };
+
+        let mapping = match text(lookup, "IDENTITY_MAPPING")? {
+            None => Mapping::CustomId,
+            Some(m) => match m.trim().to_ascii_lowercase().as_str() {
+                "customid" => Mapping::CustomId,
+                "kv" => Mapping::Kv,
+                _ => {
+                    return Err(Rejection::configuration(
+                        "IDENTITY_MAPPING must be customId or kv",
+                    ))
+                }
+            },
+        };
+        match (mapping, kv) {
+            (Mapping::Kv, KvBinding::Missing) => {
+                return Err(Rejection::configuration(
+                    "IDENTITY_KV is not set (IDENTITY_MAPPING is kv): bind a KV namespace as IDENTITY_KV",
+                ))
+            }
+            (Mapping::Kv, KvBinding::Invalid) => {
+                return Err(Rejection::configuration(
+                    "IDENTITY_KV is not a KV namespace (it needs get and put)",
+                ))
+            }
+            _ => {}
+        }
+
+        let api_version = match options.api_version.as_deref() {
+            Some(v) => ApiVersion::parse(v).map_err(|_| {
+                Rejection::configuration(format!(
+                    "apiVersion is not a known api-version; the known ones are {}",
+                    ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
+                ))
+            })?,
+            None => match mapping {
+                Mapping::CustomId => ApiVersion::PREVIEW,
+                Mapping::Kv => ApiVersion::DEFAULT,
+            },
+        };
+        if mapping == Mapping::CustomId && !api_version.supports_custom_id() {
+            return Err(Rejection::configuration(format!(
+                "IDENTITY_MAPPING customId needs api-version {}; apiVersion is {api_version}",
+                ApiVersion::PREVIEW
+            )));
+        }
+        if !api_version.supports_expires_in_minutes() {
+            return Err(Rejection::configuration(format!(
+                "the token endpoint needs api-version 2022-10-01 or later; apiVersion is {api_version}"
+            )));
+        }
+
+        let allowed_scopes = match text(lookup, "ALLOWED_SCOPES")? {
+            None => DEFAULT_ALLOWED_SCOPES.map(String::from).to_vec(),
+            Some(list) => {
+                let mut scopes: Vec<String> = Vec::new();
+                for (i, s) in comma_list(&list).into_iter().enumerate() {
+                    if !api_version.scopes().contains(&s.as_str()) {
+                        return Err(Rejection::configuration(format!(
+                            "ALLOWED_SCOPES entry {} is not a scope of api-version {api_version}; the scopes are {}",
+                            i + 1,
+                            api_version.scopes().join(", ")
+                        )));
+                    }
+                    if !scopes.contains(&s) {
+                        scopes.push(s);
+                    }
+                }
+                if scopes.is_empty() {
+                    return Err(Rejection::configuration(
+                        "ALLOWED_SCOPES must list at least one scope, such as chat,voip",
+                    ));
+                }
+                scopes
+            }
+        };
+
+        let default_expires_in_minutes = match text(lookup, "TOKEN_EXPIRES_IN_MINUTES")? {
+            None => DEFAULT_EXPIRES_IN_MINUTES,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (60..=1440).contains(&n) => n,
+                _ => return Err(Rejection::configuration(
+                    "TOKEN_EXPIRES_IN_MINUTES must be a whole number of minutes from 60 to 1440",
+                )),
+            },
+        };
+
+        let base_path = match options.base_path.as_deref() {
+            None | Some("") | Some("/") => String::new(),
+            Some(p) => {
+                let trimmed = p.strip_suffix('/').unwrap_or(p);
+                if !trimmed.starts_with('/')
+                    || trimmed.contains(['?', '#', ' '])
+                    || trimmed.contains("//")
+                {
+                    return Err(Rejection::configuration(
+                        "basePath must be a path such as /api/acs",
+                    ));
+                }
+                trimmed.to_string()
+            }
+        };
+
+        Ok(Config {
+            connection_string,
+            jwt_secret,
+            jwks_url,
+            issuer,
+            audience,
+            allowed_origins,
+            allowed_scopes,
+            default_expires_in_minutes,
+            mapping,
+            api_version,
+            base_path,
+        })
+    }
+
+    /// Whether `HS256` tokens are accepted (a secret is configured).
+    pub fn accepts_hs256(&self) -> bool {
+        self.jwt_secret.is_some()
+    }
+}
+
+// ---- routing and the cheap checks ------------------------------------------------------------
+
+/// The routes of the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Token,
+    Health,
+}
+
+/// The path of an absolute request URL (`https://host/a/b?q` → `/a/b`).
+pub fn request_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    match rest.find('/') {
+        Some(i) => &rest[i..],
+        None => "/",
+    }
+}
+
+/// The route of `path` under `base_path` (exact match).
+pub fn route(base_path: &str, path: &str) -> Option<Route> {
+    match path.strip_prefix(base_path)? {
+        "/token" => Some(Route::Token),
+        "/healthz" => Some(Route::Health),
+        _ => None,
+    }
+}
+
+/// What the handler needs from the request before reading its body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestHead<'a> {
+    pub method: &'a str,
+    /// The URL's path (see [`request_path`]).
+    pub path: &'a str,
+    pub origin: Option<&'a str>,
+    pub content_length: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+}
+
+/// What to do after the cheap checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Answer this now (errors, preflight, health).
+    Respond(HttpResponse),
+    /// A `POST /token` that passed the cheap checks: verify `token`, then read the body.
+    Token { cors: Cors, token: String },
+}
+
+/// The CORS decision: `Err` when `ALLOWED_ORIGINS` is set, an `Origin` is present and not in it.
+pub fn check_origin(config: &Config, origin: Option<&str>) -> Result<Cors, Rejection> {
+    let Some(allowed) = &config.allowed_origins else {
+        return Ok(Cors::default());
+    };
+    match origin {
+        None => Ok(Cors {
+            allow_origin: None,
+            vary: true,
+        }),
+        Some(o) if allowed.iter().any(|a| a == o) => Ok(Cors {
+            allow_origin: Some(o.to_string()),
+            vary: true,
+        }),
+        Some(_) => Err(Rejection::new(
+            403,
+            "OriginNotAllowed",
+            "this origin is not allowed to ask for tokens (ALLOWED_ORIGINS)",
+        )),
+    }
+}
+
+/// 413 when `Content-Length` says the body is over [`MAX_BODY_BYTES`]; 400 when it is not a number.
+pub fn check_content_length(value: Option<&str>) -> Result<(), Rejection> {
+    let Some(v) = value else { return Ok(()) };
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rejection::bad_body("Content-Length is not a number"));
+    }
+    // All digits: a parse failure means it overflows, which is too large as well.
+    match v.parse::<u64>() {
+        Ok(n) if n <= MAX_BODY_BYTES as u64 => Ok(()),
+        _ => Err(Rejection::too_large()),
+    }
+}
+
+/// The bearer token of an `Authorization` header (RFC 6750 §2.1; the scheme is case-insensitive).
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, Rejection> {
+    let missing =
+        || Rejection::missing_token("an app token is required: Authorization: Bearer <token>");
+    let value = authorization.map(str::trim).ok_or_else(missing)?;
+    if value.is_empty() {
+        return Err(missing());
+    }
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(missing());
+    }
+    let token = rest.trim();
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(Rejection::bad_token(
+            "InvalidToken",
+            "the Authorization header must be Bearer followed by one token",
+        ));
+    }
+    Ok(token)
+}
+
+/// Routing, configuration, origin, method, preflight, health, `Content-Length` and the presence
+/// of a bearer token, in that order.
+pub fn begin(config: Result<&Config, &Rejection>, head: &RequestHead) -> Next {
+    let base = config.map_or("", |c| c.base_path.as_str());
+    let no_cors = Cors::default();
+    let Some(route) = route(base, head.path) else {
+        return Next::Respond(error_response(
+            &no_cors,
+            &Rejection::new(
+                404,
+                "NotFound",
+                "no such route; POST /token asks for a token",
+            ),
+        ));
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(r) => return Next::Respond(error_response(&no_cors, r)),
+    };
+    let cors = match check_origin(config, head.origin) {
+        Ok(c) => c,
+        Err(r) => {
+            let vary = Cors {
+                allow_origin: None,
+                vary: true,
+            };
+            return Next::Respond(error_response(&vary, &r));
+        }
+    };
+    let method_not_allowed = |allow: &'static str| {
+        let r = Rejection {
+            allow: Some(allow),
+            ..Rejection::new(
+                405,
+                "MethodNotAllowed",
+                format!("this route answers {allow}"),
+            )
+        };
+        Next::Respond(error_response(&cors, &r))
+    };
+    match (route, head.method.to_ascii_uppercase().as_str()) {
+        (Route::Health, "GET") => {
+            Next::Respond(json_response(200, r#"{"status":"ok"}"#.to_string(), &cors))
+        }
+        (Route::Health, _) => method_not_allowed(HEALTH_METHODS),
+        (Route::Token, "OPTIONS") => Next::Respond(preflight(&cors)),
+        (Route::Token, "POST") => {
+            if let Err(r) = check_content_length(head.content_length) {
+                return Next::Respond(error_response(&cors, &r));
+            }
+            match bearer_token(head.authorization) {
+                Ok(token) => Next::Token {
+                    cors,
+                    token: token.to_string(),
+                },
+                Err(r) => Next::Respond(error_response(&cors, &r)),
+            }
+        }
+        (Route::Token, _) => method_not_allowed(TOKEN_METHODS),
+    }
+}
+
+/// 204 answer to a CORS preflight.
+pub fn preflight(cors: &Cors) -> HttpResponse {
+    let mut headers = vec![("allow", TOKEN_METHODS.to_string())];
+    if cors.allow_origin.is_some() {
+        headers.push(("access-control-allow-methods", TOKEN_METHODS.into()));
+        headers.push(("access-control-allow-headers", CORS_ALLOW_HEADERS.into()));
+        headers.push(("access-control-max-age", CORS_MAX_AGE_SECONDS.into()));
+    }
+    cors.apply(&mut headers);
+    HttpResponse {
+        status: 204,
+        headers,
+        body: None,
+    }
+}
+
+// ---- the app token ---------------------------------------------------------------------------
+
+/// The signature algorithms verified with a JWKS key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlg {
+    Rs256,
+    Es256,
+}
+
+impl KeyAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlg::Rs256 => "RS256",
+            KeyAlg::Es256 => "ES256",
+        }
+    }
+}
+
+/// A token whose signature needs a JWKS key (checked by the host with WebCrypto).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyCheck {
+    pub alg: KeyAlg,
+    pub kid: Option<String>,
+    /// `header.payload`: the bytes the signature covers.
+    pub signing_input: String,
+    pub signature: Vec<u8>,
+    /// The claims, to check once the signature is verified.
+    pub claims: Json,
+}
+
+/// The outcome of [`verify_token`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verification {
+    /// The signature is valid (HS256): check these claims next.
+    Verified(Json),
+    /// The signature must be verified with a JWKS key first.
+    NeedsKey(KeyCheck),
+}
+
+fn invalid_token(message: impl Into<String>) -> Rejection {
+    Rejection::bad_token("InvalidToken", message)
+}
+
+/// Decodes the token, picks the verification for its `alg` and verifies HS256 here.
+pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Rejection> {
+    let parts = split_jwt(token)
+        .map_err(|e| invalid_token(format!("the app token is malformed: {}", e.message)))?;
+    let header = &parts.header_json;
+    let alg = header
+        .get("alg")
+        .and_then(Json::as_str)
+        .ok_or_else(|| invalid_token("the app token's header has no alg"))?;
+    if header.get("crit").is_some() {
+        return Err(invalid_token(
+            "the app token has critical header parameters (crit), which are not supported",
+        ));
+    }
+    let kid = match header.get("kid") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(k)) => Some(k.clone()),
+        Some(_) => return Err(invalid_token("the app token's kid is not a string")),
+    };
+    if parts.signature.is_empty() {
+        return Err(invalid_token("unsigned app tokens are not accepted"));
+    }
+    let key_alg = match alg {
+        "HS256" => {
+            let Some(secret) = &config.jwt_secret else {
+                return Err(invalid_token(
+                    "HS256 app tokens are not accepted: this endpoint verifies tokens with the keys of AUTH_JWKS_URL (RS256, ES256)",
+                ));
+            };
+            // `new_from_slice` accepts keys of any length for HMAC.
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .map_err(|_| Rejection::internal("the HS256 key could not be used"))?;
+            mac.update(parts.signing_input.as_bytes());
+            // `verify_slice` compares in constant time.
+            return match mac.verify_slice(&parts.signature) {
+                Ok(()) => Ok(Verification::Verified(parts.claims)),
+                Err(_) => Err(invalid_token("the app token's signature is not valid")),
+            };
+        }
+        "RS256" => KeyAlg::Rs256,
+        "ES256" => KeyAlg::Es256,
+        a if a.eq_ignore_ascii_case("none") => {
+            return Err(invalid_token(
+                "unsigned app tokens (alg none) are not accepted",
+            ))
+        }
+        _ => {
+            return Err(invalid_token(
+                "the app token's alg is not supported; use HS256, RS256 or ES256",
+            ))
+        }
+    };
+    if config.jwks_url.is_none() {
+        return Err(invalid_token(format!(
+            "{} app tokens are not accepted: this endpoint verifies HS256 tokens with AUTH_JWT_SECRET only",
+            key_alg.as_str()
+        )));
+    }
+    if key_alg == KeyAlg::Es256 && parts.signature.len() != 64 {
+        return Err(invalid_token("the app token's signature is not valid"));
+    }
+    Ok(Verification::NeedsKey(KeyCheck {
+        alg: key_alg,
+        kid,
+        signing_input: parts.signing_input,
+        signature: parts.signature,
+        claims: parts.claims,
+    }))
+}
+
+/// A `NumericDate` claim in milliseconds; `Err` when present but not a number.
+fn numeric_date(claims: &Json, name: &str) -> Result<Option<i64>, Rejection> {
+    match claims.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Number(n)) if n.is_finite() && n.abs() < 1e14 => {
+            Ok(Some((n * 1000.0).floor() as i64))
+        }
+        Some(_) => Err(invalid_token(format!(
+            "the app token's {name} claim is not a number of seconds"
+        ))),
+    }
+}
+
+/// Checks the claims of a token whose signature is valid; returns its `sub`.
+pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<String, Rejection> {
+    let exp = numeric_date(claims, "exp")?
+        .ok_or_else(|| invalid_token("the app token has no exp claim"))?;
+    if now_ms >= exp.saturating_add(CLOCK_SKEW_MS) {
+        return Err(Rejection::bad_token(
+            "TokenExpired",
+            "the app token has expired",
+        ));
+    }
+    for name in ["nbf", "iat"] {
+        if let Some(t) = numeric_date(claims, name)? {
+            if t > now_ms.saturating_add(CLOCK_SKEW_MS) {
+                return Err(Rejection::bad_token(
+                    "TokenNotYetValid",
+                    format!("the app token's {name} is in the future"),
+                ));
+            }
+        }
+    }
+    if let Some(issuer) = &config.issuer {
+        if claims.get("iss").and_then(Json::as_str) != Some(issuer.as_str()) {
+            return Err(Rejection::bad_token(
+                "InvalidIssuer",
+                "the app token was not issued by AUTH_ISSUER",
+            ));
+        }
+    }
+    if let Some(audience) = &config.audience {
+        let ok = match claims.get("aud") {
+            Some(Json::String(a)) => a == audience,
+            Some(Json::Array(items)) => items.iter().any(|a| a.as_str() == Some(audience)),
+            _ => false,
+        };
+        if !ok {
+            return Err(Rejection::bad_token(
+                "InvalidAudience",
+                "the app token is not meant for this endpoint (AUTH_AUDIENCE)",
+            ));
+        }
+    }
+    let sub = match claims.get("sub") {
+        Some(Json::String(s)) if !s.is_empty() => s,
+        _ => return Err(invalid_token("the app token has no sub claim")),
+    };
+    if sub.chars().count() > MAX_SUB_CHARS || sub.len() > MAX_SUB_BYTES {
+        return Err(invalid_token(format!(
+            "the app token's sub is longer than {MAX_SUB_CHARS} characters or {MAX_SUB_BYTES} bytes"
+        )));
+    }
+    Ok(sub.clone())
+}
+
+// ---- JWKS ------------------------------------------------------------------------------------
+
+/// The public key material of one usable JWK (base64url fields as in the JWK).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwkKey {
+    Rsa { n: String, e: String },
+    EcP256 { x: String, y: String },
+}
+
+/// A usable signature-verification key of a JWKS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jwk {
+    pub kid: Option<String>,
+    pub alg: KeyAlg,
+    pub key: JwkKey,
+}
+
+fn b64_len(v: Option<&Json>) -> Option<(String, usize)> {
+    let s = v?.as_str()?;
+    let bytes = decode_base64url(s)?;
+    Some((s.to_string(), bytes.len()))
+}
+
+/// Reads one JWK; `None` when it is not an RS256 / ES256 verification key (skipped, never used).
+fn parse_jwk(k: &Json) -> Option<Jwk> {
+    let kty = k.get("kty")?.as_str()?;
+    if let Some(u) = k.get("use") {
+        if u.as_str() != Some("sig") {
+            return None;
+        }
+    }
+    if let Some(ops) = k.get("key_ops") {
+        if !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify")) {
+            return None;
+        }
+    }
+    let alg = k.get("alg").map(|a| a.as_str());
+    let kid = k.get("kid").and_then(Json::as_str).map(String::from);
+    match kty {
+        "RSA" => {
+            if !matches!(alg, None | Some(Some("RS256"))) {
+                return None;
+            }
+            let (n, n_len) = b64_len(k.get("n"))?;
+            let (e, e_len) = b64_len(k.get("e"))?;
+            // At least 2048 bits (a leading zero byte may pad the modulus).
+            if n_len < 256 || e_len == 0 || e_len > 8 {
+                return None;
+            }
+            Some(Jwk {
+                kid,
+                alg: KeyAlg::Rs256,
+                key: JwkKey::Rsa { n, e },
+            })
+        }
+        "EC" => {
+            if !matches!(alg, None | Some(Some("ES256")))
+                || k.get("crv").and_then(Json::as_str) != Some("P-256")
+            {
+                return None;
+            }
+            let (x, x_len) = b64_len(k.get("x"))?;
+            let (y, y_len) = b64_len(k.get("y"))?;
+            if x_len != 32 || y_len != 32 {
+                return None;
+            }
+            Some(Jwk {
+                kid,
+                alg: KeyAlg::Es256,
+                key: JwkKey::EcP256 { x, y },
+            })
+        }
+        // `oct` (symmetric) and every other type: never a verification key here, so an HS256
+        // token can never be checked against a published key.
+        _ => None,
+    }
+}
+
+/// Parses a JWKS document (`{"keys":[...]}`), keeping the RS256 and ES256 verification keys.
+pub fn parse_jwks(text: &str) -> Result<Vec<Jwk>, &'static str> {
+    let doc = json::parse(text).map_err(|_| "the JWKS is not valid JSON")?;
+    let keys = doc
+        .get("keys")
+        .and_then(Json::as_array)
+        .ok_or("the JWKS has no keys array")?;
+    Ok(keys.iter().filter_map(parse_jwk).collect())
+}
+
+/// Indexes of the keys a token may be verified with: same `alg`, and same `kid` when the token
+/// names one. At most [`MAX_KEY_CANDIDATES`].
+pub fn key_candidates(keys: &[Jwk], alg: KeyAlg, kid: Option<&str>) -> Vec<usize> {
+    keys.iter()
+        .enumerate()
+        .filter(|(_, k)| k.alg == alg && (kid.is_none() || k.kid.as_deref() == kid))
+        .map(|(i, _)| i)
+        .take(MAX_KEY_CANDIDATES)
+        .collect()
+}
+
+/// What is known about one JWKS URL's cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JwksState {
+    /// When the keys were last downloaded successfully.
+    pub fetched_at_ms: Option<i64>,
+    /// When a download was last started because of an unknown `kid`.
+    pub last_refetch_ms: Option<i64>,
+    /// When a download last failed.
+    pub last_failure_ms: Option<i64>,
+}
+
+/// What to do with a token that needs a JWKS key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwksAction {
+    /// Verify with the cached keys.
+    Use,
+    /// Download the keys (again); `refetch` when it is because of an unknown `kid`.
+    Fetch { refetch: bool },
+    /// No cached key matches and no download is allowed now: 401.
+    Unknown,
+    /// There are no keys and the last download failed moments ago: 502.
+    Unavailable,
+}
+
+/// The JWKS cache policy: download when there are no keys or they are older than
+/// [`JWKS_TTL_MS`]; on a `kid` that no cached key has, download again at most once per
+/// [`JWKS_REFETCH_INTERVAL_MS`]; after a failure wait [`JWKS_FAILURE_BACKOFF_MS`] (stale keys
+/// keep being used meanwhile).
+pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksAction {
+    let recently_failed = state
+        .last_failure_ms
+        .is_some_and(|t| now_ms - t < JWKS_FAILURE_BACKOFF_MS);
+    let Some(fetched) = state.fetched_at_ms else {
+        return if recently_failed {
+            JwksAction::Unavailable
+        } else {
+            JwksAction::Fetch { refetch: false }
+        };
+    };
+    if now_ms - fetched >= JWKS_TTL_MS && !recently_failed {
+        return JwksAction::Fetch { refetch: false };
+    }
+    if has_match {
+        return JwksAction::Use;
+    }
+    let may_refetch = match state.last_refetch_ms {
+        None => true,
+        Some(t) => now_ms - t >= JWKS_REFETCH_INTERVAL_MS,
+    };
+    if may_refetch && !recently_failed {
+        JwksAction::Fetch { refetch: true }
+    } else {
+        JwksAction::Unknown
+    }
+}
+
+/// 401 for a token no JWKS key matches.
+pub fn unknown_key() -> Rejection {
+    invalid_token("no key of AUTH_JWKS_URL matches the app token (kid and alg)")
+}
+
+/// 401 for a token whose RS256 / ES256 signature does not verify.
+pub fn bad_signature() -> Rejection {
+    invalid_token("the app token's signature is not valid")
+}
+
+// ---- the request body ------------------------------------------------------------------------
+
+/// What the caller asked for, after the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    pub scopes: Vec<String>,
+    pub expires_in_minutes: u32,
+}
+
+/// Parses the body `{ scopes?, expiresInMinutes? }` (empty body: the defaults). Scopes must be a
+/// subset of the allowed ones (403 `ScopeNotAllowed`); everything else wrong is 400.
+pub fn parse_body(config: &Config, body: &[u8]) -> Result<TokenRequest, Rejection> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Rejection::too_large());
+    }
+    let mut request = TokenRequest {
+        scopes: config.allowed_scopes.clone(),
+        expires_in_minutes: config.default_expires_in_minutes,
+    };
+    if body.is_empty() {
+        return Ok(request);
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Rejection::bad_body("the request body is not UTF-8 text"))?;
+    let value = json::parse(text)
+        .map_err(|e| Rejection::bad_body(format!("the request body is not valid JSON: {e}")))?;
+    let members = value
+        .as_object()
+        .ok_or_else(|| Rejection::bad_body("the request body must be a JSON object"))?;
+    for (i, (key, _)) in members.iter().enumerate() {
+        if !matches!(key.as_str(), "scopes" | "expiresInMinutes") {
+            return Err(Rejection::bad_body(
+                "the request body may only have scopes and expiresInMinutes",
+            ));
+        }
+        if members[..i].iter().any(|(k, _)| k == key) {
+            return Err(Rejection::bad_body(format!(
+                "{key} is given more than once"
+            )));
+        }
+    }
+    match value.get("scopes") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
+            let not_strings =
+                || Rejection::bad_body("scopes must be an array of strings such as [\"chat\"]");
+            if items.is_empty() {
+                return Err(Rejection::bad_body("scopes must not be empty"));
+            }
+            let mut scopes: Vec<String> = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let s = item.as_str().ok_or_else(not_strings)?;
+                if !config.allowed_scopes.iter().any(|a| a == s) {
+                    return Err(Rejection::new(
+                        403,
+                        "ScopeNotAllowed",
+                        format!(
+                            "scopes[{i}] is not allowed here; the allowed scopes are {}",
+                            config.allowed_scopes.join(", ")
+                        ),
+                    ));
+                }
+                if !scopes.iter().any(|x| x == s) {
+                    scopes.push(s.to_string());
+                }
+            }
+            request.scopes = scopes;
+        }
+        Some(_) => {
+            return Err(Rejection::bad_body(
+                "scopes must be an array of strings such as [\"chat\"]",
+            ))
+        }
+    }
+    match value.get("expiresInMinutes") {
+        None | Some(Json::Null) => {}
+        Some(v) => match v.as_i64() {
+            Some(n) if (60..=1440).contains(&n) => request.expires_in_minutes = n as u32,
+            _ => {
+                return Err(Rejection::bad_body(
+                    "expiresInMinutes must be a whole number of minutes from 60 to 1440",
+                ))
+            }
+        },
+    }
+    Ok(request)
+}
+
+// ---- the identity ----------------------------------------------------------------------------
+
+/// How to get the ACS identity of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityPlan {
+    /// `createUserAndToken(scopes, { customId, tokenExpiresInMinutes })`: idempotent per customId.
+    CustomId(String),
+    /// Look the key up in `IDENTITY_KV`: `getToken(id, ...)` when found, else
+    /// `createUserAndToken` and store the new id under the key.
+    Kv(String),
+}
+
+/// The plan for `sub` under the configured mapping.
+pub fn identity_plan(config: &Config, sub: &str) -> IdentityPlan {
+    match config.mapping {
+        Mapping::CustomId => IdentityPlan::CustomId(sub.to_string()),
+        Mapping::Kv => IdentityPlan::Kv(sub.to_string()),
+    }
+}
+
+/// Whether a stored identity id looks like a communication user id (else it is ignored and a new
+/// identity is made).
+pub fn is_stored_id_usable(id: &str) -> bool {
+    id.starts_with("8:") && id.len() <= 512 && !id.contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use std::collections::HashMap;
+
+    const CS: &str =
+        "endpoint=https://acs.example.com/;accesskey=c2VjcmV0LWtleS1zZWNyZXQta2V5LXNlY3JldC1rZXk=";
+    const SECRET: &str = "0123456789abcdef0123456789abcdef-hs256";
+    const NOW: i64 = 1_750_000_000_000;
+
+    fn bindings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut m: HashMap<String, String> = HashMap::new();
+        m.insert("ACS_CONNECTION_STRING".into(), CS.into());
+        m.insert("AUTH_JWT_SECRET".into(), SECRET.into());
+        for (k, v) in pairs {
+            m.insert((*k).into(), (*v).into());
+        }
+        m
+    }
+
+    fn config_with(
+        pairs: &[(&str, &str)],
+        kv: KvBinding,
+        options: &HandlerOptions,
+    ) -> Result<Config, Rejection> {
+        let m = bindings(pairs);
+        let lookup = |name: &str| match m.get(name) {
+            Some(v) if v == "<object>" => Binding::NotText,
+            Some(v) if v == "<unset>" => Binding::Missing,
+            Some(v) => Binding::Text(v.clone()),
+            None => Binding::Missing,
+        };
+        Config::from_bindings(&lookup, kv, options)
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        config_with(pairs, KvBinding::Missing, &HandlerOptions::default()).unwrap()
+    }
+
+    fn config_err(pairs: &[(&str, &str)]) -> Rejection {
+        config_with(pairs, KvBinding::Missing, &HandlerOptions::default()).unwrap_err()
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn hs256(header: &str, claims: &str, secret: &str) -> String {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(input.as_bytes());
+        format!("{input}.{}", b64(&mac.finalize().into_bytes()))
+    }
+
+    fn claims(extra: &str) -> String {
+        let exp = NOW / 1000 + 600;
+        if extra.is_empty() {
+            format!(r#"{{"sub":"user-1","exp":{exp}}}"#)
+        } else {
+            format!(r#"{{"sub":"user-1","exp":{exp},{extra}}}"#)
+        }
+    }
+
+    const HS: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+    fn verify_and_check(c: &Config, token: &str) -> Result<String, Rejection> {
+        match verify_token(c, token)? {
+            Verification::Verified(claims) => check_claims(c, &claims, NOW),
+            Verification::NeedsKey(_) => panic!("needs a key"),
+        }
+    }
+
+    // ---- configuration
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]);
+        assert_eq!(c.allowed_scopes, vec!["chat", "voip"]);
+        assert_eq!(c.default_expires_in_minutes, 60);
+        assert_eq!(c.mapping, Mapping::CustomId);
+        assert_eq!(c.api_version, ApiVersion::PREVIEW);
+        assert_eq!(c.allowed_origins, None);
+        assert_eq!(c.base_path, "");
+        assert!(c.accepts_hs256());
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains(SECRET) && !dbg.contains("accesskey"), "{dbg}");
+    }
+
+    #[test]
+    fn kv_mapping_uses_the_ga_version() {
+        let c = config_with(
+            &[("IDENTITY_MAPPING", "kv")],
+            KvBinding::Present,
+            &HandlerOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(c.mapping, Mapping::Kv);
+        assert_eq!(c.api_version, ApiVersion::DEFAULT);
+        assert_eq!(identity_plan(&c, "alice"), IdentityPlan::Kv("alice".into()));
+        assert_eq!(
+            identity_plan(&config(&[]), "alice"),
+            IdentityPlan::CustomId("alice".into())
+        );
+    }
+
+    #[test]
+    fn configuration_errors_name_the_binding_never_the_value() {
+        type Case<'a> = (Vec<(&'a str, &'a str)>, KvBinding, &'a str);
+        let cases: Vec<Case> = vec![
+            (
+                vec![("ACS_CONNECTION_STRING", "<unset>")],
+                KvBinding::Missing,
+                "ACS_CONNECTION_STRING is not set",
+            ),
+            (
+                vec![("ACS_CONNECTION_STRING", "   ")],
+                KvBinding::Missing,
+                "ACS_CONNECTION_STRING is not set",
+            ),
+            (
+                vec![(
+                    "ACS_CONNECTION_STRING",
+                    "endpoint=https://x.example.com/;accesskey=%%XYZZY%%",
+                )],
+                KvBinding::Missing,
+                "ACS_CONNECTION_STRING is not a valid connection string",
+            ),
+            (
+                vec![(
+                    "ACS_CONNECTION_STRING",
+                    "endpoint=http://acs.example.com/;accesskey=c2VjcmV0",
+                )],
+                KvBinding::Missing,
+                "ACS_CONNECTION_STRING must name an https endpoint",
+            ),
+            (
+                vec![("ACS_CONNECTION_STRING", "<object>")],
+                KvBinding::Missing,
+                "ACS_CONNECTION_STRING must be a text binding",
+            ),
+            (
+                vec![("AUTH_JWT_SECRET", "short-XYZZY")],
+                KvBinding::Missing,
+                "AUTH_JWT_SECRET must be at least 32 bytes",
+            ),
+            (
+                vec![("AUTH_JWT_SECRET", "<unset>")],
+                KvBinding::Missing,
+                "neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set",
+            ),
+            (
+                vec![("AUTH_JWKS_URL", "ftp://XYZZY.example.com/jwks")],
+                KvBinding::Missing,
+                "AUTH_JWKS_URL must be an absolute https URL",
+            ),
+            (
+                vec![("AUTH_JWKS_URL", "http://XYZZY.example.com/jwks")],
+                KvBinding::Missing,
+                "AUTH_JWKS_URL must be an absolute https URL",
+            ),
+            (
+                vec![("ALLOWED_ORIGINS", "https://XYZZY.example.com/path")],
+                KvBinding::Missing,
+                "ALLOWED_ORIGINS entry 1 is not an origin",
+            ),
+            (
+                vec![("ALLOWED_ORIGINS", " , ")],
+                KvBinding::Missing,
+                "ALLOWED_ORIGINS must list origins",
+            ),
+            (
+                vec![("ALLOWED_SCOPES", "chat,XYZZY")],
+                KvBinding::Missing,
+                "ALLOWED_SCOPES entry 2 is not a scope",
+            ),
+            (
+                vec![("ALLOWED_SCOPES", ",")],
+                KvBinding::Missing,
+                "ALLOWED_SCOPES must list at least one scope",
+            ),
+            (
+                vec![("TOKEN_EXPIRES_IN_MINUTES", "59")],
+                KvBinding::Missing,
+                "TOKEN_EXPIRES_IN_MINUTES must be a whole number",
+            ),
+            (
+                vec![("TOKEN_EXPIRES_IN_MINUTES", "1441")],
+                KvBinding::Missing,
+                "TOKEN_EXPIRES_IN_MINUTES must be a whole number",
+            ),
+            (
+                vec![("TOKEN_EXPIRES_IN_MINUTES", "60.5")],
+                KvBinding::Missing,
+                "TOKEN_EXPIRES_IN_MINUTES must be a whole number",
+            ),
+            (
+                vec![("IDENTITY_MAPPING", "XYZZY")],
+                KvBinding::Missing,
+                "IDENTITY_MAPPING must be customId or kv",
+            ),
+            (
+                vec![("IDENTITY_MAPPING", "kv")],
+                KvBinding::Missing,
+                "IDENTITY_KV is not set",
+            ),
+            (
+                vec![("IDENTITY_MAPPING", "kv")],
+                KvBinding::Invalid,
+                "IDENTITY_KV is not a KV namespace",
+            ),
+        ];
+        for (pairs, kv, expected) in cases {
+            let r = config_with(&pairs, kv, &HandlerOptions::default()).unwrap_err();
+            assert_eq!(r.status, 500);
+            assert_eq!(r.code, "ConfigurationError");
+            assert!(r.message.starts_with(expected), "{pairs:?}: {}", r.message);
+            assert!(!r.message.contains("XYZZY"), "{}", r.message);
+            assert!(!r.body_json().contains("XYZZY"));
+        }
+    }
+
+    #[test]
+    fn options() {
+        let opts = |v: Option<&str>, p: Option<&str>| HandlerOptions {
+            api_version: v.map(String::from),
+            base_path: p.map(String::from),
+        };
+        let c = config_with(&[], KvBinding::Missing, &opts(None, Some("/api/acs/"))).unwrap();
+        assert_eq!(c.base_path, "/api/acs");
+        let r = config_with(&[], KvBinding::Missing, &opts(None, Some("api"))).unwrap_err();
+        assert!(r.message.starts_with("basePath"));
+        let r = config_with(&[], KvBinding::Missing, &opts(Some("2025-06-30"), None)).unwrap_err();
+        assert!(r
+            .message
+            .contains("customId needs api-version 2025-03-02-preview"));
+        let r = config_with(&[], KvBinding::Missing, &opts(Some("nope"), None)).unwrap_err();
+        assert!(r.message.starts_with("apiVersion is not a known"));
+        let r = config_with(
+            &[("IDENTITY_MAPPING", "kv")],
+            KvBinding::Present,
+            &opts(Some("2021-03-07"), None),
+        )
+        .unwrap_err();
+        assert!(r.message.contains("2022-10-01 or later"));
+        // Scopes are checked against the version in use.
+        let r = config_with(
+            &[("IDENTITY_MAPPING", "KV"), ("ALLOWED_SCOPES", "chat.join")],
+            KvBinding::Present,
+            &opts(Some("2022-10-01"), None),
+        )
+        .unwrap_err();
+        assert!(r.message.starts_with("ALLOWED_SCOPES entry 1"));
+    }
+
+    #[test]
+    fn lists_are_trimmed_and_normalised() {
+        let c = config(&[
+            (
+                "ALLOWED_ORIGINS",
+                " https://App.Example.com/ ,http://localhost:5173,, https://a.example.com:443",
+            ),
+            ("ALLOWED_SCOPES", " voip , chat.join,voip "),
+            ("TOKEN_EXPIRES_IN_MINUTES", " 120 "),
+            ("IDENTITY_MAPPING", "customid"),
+        ]);
+        assert_eq!(
+            c.allowed_origins.as_deref(),
+            Some(
+                &[
+                    "https://app.example.com".to_string(),
+                    "http://localhost:5173".into(),
+                    "https://a.example.com".into()
+                ][..]
+            )
+        );
+        assert_eq!(c.allowed_scopes, vec!["voip", "chat.join"]);
+        assert_eq!(c.default_expires_in_minutes, 120);
+    }
+
+    // ---- routing, origin, method
+
+    fn head<'a>(method: &'a str, path: &'a str) -> RequestHead<'a> {
+        RequestHead {
+            method,
+            path,
+            authorization: Some("Bearer a.b.c"),
+            ..RequestHead::default()
+        }
+    }
+
+    fn respond(n: Next) -> HttpResponse {
+        match n {
+            Next::Respond(r) => r,
+            Next::Token { .. } => panic!("expected an answer"),
+        }
+    }
+
+    fn error_code(r: &HttpResponse) -> String {
+        let body = json::parse(r.body.as_deref().unwrap()).unwrap();
+        body.get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(Json::as_str)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(request_path("https://h.example.com/token?x=1"), "/token");
+        assert_eq!(request_path("http://h:8787"), "/");
+        assert_eq!(request_path("http://h/a/b#f"), "/a/b");
+        assert_eq!(route("", "/token"), Some(Route::Token));
+        assert_eq!(route("", "/healthz"), Some(Route::Health));
+        assert_eq!(route("", "/token/"), None);
+        assert_eq!(route("/api", "/api/token"), Some(Route::Token));
+        assert_eq!(route("/api", "/token"), None);
+    }
+
+    #[test]
+    fn routes_and_methods() {
+        let c = config(&[]);
+        let ok = Ok(&c);
+        let r = respond(begin(ok, &head("GET", "/nope")));
+        assert_eq!((r.status, error_code(&r).as_str()), (404, "NotFound"));
+        let r = respond(begin(ok, &head("GET", "/healthz")));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body.as_deref(), Some(r#"{"status":"ok"}"#));
+        let r = respond(begin(ok, &head("POST", "/healthz")));
+        assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+        for m in ["GET", "PUT", "DELETE", "PATCH"] {
+            let r = respond(begin(ok, &head(m, "/token")));
+            assert_eq!(r.status, 405);
+            assert_eq!(error_code(&r), "MethodNotAllowed");
+            assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
+        }
+        match begin(ok, &head("post", "/token")) {
+            Next::Token { token, cors } => {
+                assert_eq!(token, "a.b.c");
+                assert_eq!(cors, Cors::default());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Configuration errors answer 500 on known routes, 404 elsewhere.
+        let bad = config_err(&[("ACS_CONNECTION_STRING", "<unset>")]);
+        let r = respond(begin(Err(&bad), &head("POST", "/token")));
+        assert_eq!(
+            (r.status, error_code(&r).as_str()),
+            (500, "ConfigurationError")
+        );
+        let r = respond(begin(Err(&bad), &head("POST", "/other")));
+        assert_eq!(r.status, 404);
+    }
+
+    #[test]
+    fn origins_and_preflight() {
+        let c = config(&[("ALLOWED_ORIGINS", "https://app.example.com")]);
+        let with_origin = |method, origin| RequestHead {
+            origin: Some(origin),
+            ..head(method, "/token")
+        };
+        let r = respond(begin(
+            Ok(&c),
+            &with_origin("OPTIONS", "https://app.example.com"),
+        ));
+        assert_eq!(r.status, 204);
+        assert_eq!(r.body, None);
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("https://app.example.com")
+        );
+        assert_eq!(r.header("vary"), Some("Origin"));
+        assert_eq!(
+            r.header("access-control-allow-methods"),
+            Some("POST, OPTIONS")
+        );
+        assert_eq!(
+            r.header("access-control-allow-headers"),
+            Some("authorization, content-type")
+        );
+        assert_eq!(r.header("access-control-max-age"), Some("600"));
+        for method in ["OPTIONS", "POST", "GET"] {
+            let r = respond(begin(
+                Ok(&c),
+                &with_origin(method, "https://evil.example.com"),
+            ));
+            assert_eq!(
+                (r.status, error_code(&r).as_str()),
+                (403, "OriginNotAllowed")
+            );
+            assert_eq!(r.header("access-control-allow-origin"), None);
+        }
+        // Exact match: no prefix or case games.
+        for o in [
+            "https://app.example.com.evil.com",
+            "https://APP.example.com",
+            "null",
+        ] {
+            assert!(check_origin(&c, Some(o)).is_err(), "{o}");
+        }
+        // No Origin (same-origin navigations, servers): allowed, nothing echoed.
+        match begin(Ok(&c), &head("POST", "/token")) {
+            Next::Token { cors, .. } => assert_eq!(
+                cors,
+                Cors {
+                    allow_origin: None,
+                    vary: true
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        // Allowed origin on a POST: echoed on the errors too.
+        let r = respond(begin(
+            Ok(&c),
+            &RequestHead {
+                authorization: None,
+                ..with_origin("POST", "https://app.example.com")
+            },
+        ));
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("https://app.example.com")
+        );
+        // Without ALLOWED_ORIGINS no origin is refused and none is echoed.
+        let open = config(&[]);
+        assert_eq!(
+            check_origin(&open, Some("https://any.example.com")),
+            Ok(Cors::default())
+        );
+        let r = preflight(&Cors::default());
+        assert_eq!(r.header("access-control-allow-origin"), None);
+        assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
+    }
+
+    #[test]
+    fn content_length() {
+        assert_eq!(check_content_length(None), Ok(()));
+        assert_eq!(check_content_length(Some("8192")), Ok(()));
+        assert_eq!(check_content_length(Some("8193")).unwrap_err().status, 413);
+        assert_eq!(
+            check_content_length(Some("99999999999999999999999"))
+                .unwrap_err()
+                .status,
+            413
+        );
+        assert_eq!(check_content_length(Some("-1")).unwrap_err().status, 400);
+        let c = config(&[]);
+        let r = respond(begin(
+            Ok(&c),
+            &RequestHead {
+                content_length: Some("9000"),
+                ..head("POST", "/token")
+            },
+        ));
+        assert_eq!(
+            (r.status, error_code(&r).as_str()),
+            (413, "PayloadTooLarge")
+        );
+    }
+
+    #[test]
+    fn bearer() {
+        for (value, code) in [
+            (None, "MissingToken"),
+            (Some(""), "MissingToken"),
+            (Some("Basic dXNlcjpwdw=="), "MissingToken"),
+            (Some("Bearer"), "InvalidToken"),
+            (Some("Bearer   "), "InvalidToken"),
+            (Some("Bearer a b"), "InvalidToken"),
+        ] {
+            let r = bearer_token(value).unwrap_err();
+            assert_eq!((r.status, r.code), (401, code), "{value:?}");
+            let expected = if code == "MissingToken" {
+                "Bearer"
+            } else {
+                "Bearer error=\"invalid_token\""
+            };
+            assert_eq!(r.www_authenticate, Some(expected));
+        }
+        assert_eq!(bearer_token(Some("bearer x.y.z")), Ok("x.y.z"));
+        assert_eq!(bearer_token(Some("  Bearer  x.y.z ")), Ok("x.y.z"));
+    }
+
+    // ---- tokens
+
+    #[test]
+    fn hs256_happy_path() {
+        let c = config(&[]);
+        let t = hs256(HS, &claims(""), SECRET);
+        assert_eq!(verify_and_check(&c, &t), Ok("user-1".to_string()));
+    }
+
+    fn rejected(c: &Config, token: &str) -> (&'static str, String) {
+        let r = verify_and_check(c, token).unwrap_err();
+        assert_eq!(r.status, 401);
+        assert_eq!(r.www_authenticate, Some("Bearer error=\"invalid_token\""));
+        (r.code, r.message)
+    }
+
+    #[test]
+    fn hs256_rejections() {
+        let c = config(&[]);
+        let good = hs256(HS, &claims(""), SECRET);
+        // Wrong key, tampered payload, alg none, unknown alg, crit, empty signature, garbage.
+        assert_eq!(
+            rejected(
+                &c,
+                &hs256(HS, &claims(""), "another-secret-another-secret-xx")
+            )
+            .0,
+            "InvalidToken"
+        );
+        let (h, _, s) = {
+            let mut it = good.split('.');
+            (it.next().unwrap(), it.next().unwrap(), it.next().unwrap())
+        };
+        let forged = format!("{h}.{}.{s}", b64(claims(r#""admin":true"#).as_bytes()));
+        assert_eq!(rejected(&c, &forged).0, "InvalidToken");
+        let none = format!(
+            "{}.{}.",
+            b64(br#"{"alg":"none"}"#),
+            b64(claims("").as_bytes())
+        );
+        assert!(rejected(&c, &none).1.contains("unsigned"));
+        let none_sig = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"None"}"#),
+            b64(claims("").as_bytes()),
+            b64(b"x")
+        );
+        assert!(rejected(&c, &none_sig).1.contains("alg none"));
+        let hs512 = hs256(r#"{"alg":"HS512"}"#, &claims(""), SECRET);
+        assert!(rejected(&c, &hs512).1.contains("not supported"));
+        let crit = hs256(r#"{"alg":"HS256","crit":["b64"]}"#, &claims(""), SECRET);
+        assert!(rejected(&c, &crit).1.contains("crit"));
+        let no_alg = hs256(r#"{"typ":"JWT"}"#, &claims(""), SECRET);
+        assert!(rejected(&c, &no_alg).1.contains("no alg"));
+        for garbage in ["x", "a.b", "a.b.c", "a.b.c.d.e", "....."] {
+            assert_eq!(rejected(&c, garbage).0, "InvalidToken");
+        }
+        // RS256 / ES256 when only a secret is configured.
+        let rs = hs256(r#"{"alg":"RS256","kid":"k"}"#, &claims(""), SECRET);
+        assert!(rejected(&c, &rs)
+            .1
+            .contains("HS256 tokens with AUTH_JWT_SECRET only"));
+    }
+
+    #[test]
+    fn claim_rejections() {
+        let c = config(&[
+            ("AUTH_ISSUER", "https://issuer.example.com/"),
+            ("AUTH_AUDIENCE", "my-app"),
+        ]);
+        let t = |extra: &str| hs256(HS, &claims(extra), SECRET);
+        let good = r#""iss":"https://issuer.example.com/","aud":"my-app""#;
+        assert_eq!(verify_and_check(&c, &t(good)), Ok("user-1".into()));
+        let arr = r#""iss":"https://issuer.example.com/","aud":["other","my-app"]"#;
+        assert_eq!(verify_and_check(&c, &t(arr)), Ok("user-1".into()));
+        let s = NOW / 1000;
+        let cases = [
+            (
+                r#""iss":"https://evil.example.com/","aud":"my-app""#.to_string(),
+                "InvalidIssuer",
+            ),
+            (r#""aud":"my-app""#.to_string(), "InvalidIssuer"),
+            (
+                r#""iss":"https://issuer.example.com/","aud":"other""#.to_string(),
+                "InvalidAudience",
+            ),
+            (
+                r#""iss":"https://issuer.example.com/","aud":["a","b"]"#.to_string(),
+                "InvalidAudience",
+            ),
+            (
+                r#""iss":"https://issuer.example.com/""#.to_string(),
+                "InvalidAudience",
+            ),
+            (format!(r#"{good},"nbf":{}"#, s + 120), "TokenNotYetValid"),
+            (format!(r#"{good},"iat":{}"#, s + 120), "TokenNotYetValid"),
+            (format!(r#"{good},"iat":"yesterday""#), "InvalidToken"),
+        ];
+        for (extra, code) in cases {
+            assert_eq!(rejected(&c, &t(&extra)).0, code, "{extra}");
+        }
+        // Within the skew: accepted.
+        assert!(verify_and_check(
+            &c,
+            &t(&format!(r#"{good},"nbf":{},"iat":{}"#, s + 30, s + 30))
+        )
+        .is_ok());
+        // exp: missing, past (beyond the skew), not a number; within the skew is fine.
+        let c = config(&[]);
+        let raw = |claims: &str| hs256(HS, claims, SECRET);
+        assert_eq!(
+            rejected(&c, &raw(r#"{"sub":"u"}"#)).1,
+            "the app token has no exp claim"
+        );
+        assert_eq!(
+            rejected(&c, &raw(&format!(r#"{{"sub":"u","exp":{}}}"#, s - 120))).0,
+            "TokenExpired"
+        );
+        assert!(verify_and_check(&c, &raw(&format!(r#"{{"sub":"u","exp":{}}}"#, s - 30))).is_ok());
+        assert_eq!(
+            rejected(&c, &raw(r#"{"sub":"u","exp":"soon"}"#)).0,
+            "InvalidToken"
+        );
+        // sub: missing, empty, not a string, too long.
+        let exp = s + 600;
+        for bad in [
+            format!(r#"{{"exp":{exp}}}"#),
+            format!(r#"{{"exp":{exp},"sub":""}}"#),
+            format!(r#"{{"exp":{exp},"sub":42}}"#),
+            format!(r#"{{"exp":{exp},"sub":"{}"}}"#, "x".repeat(257)),
+            format!(r#"{{"exp":{exp},"sub":"{}"}}"#, "€".repeat(200)),
+        ] {
+            let (code, message) = rejected(&c, &raw(&bad));
+            assert_eq!(code, "InvalidToken");
+            assert!(message.contains("sub"), "{message}");
+        }
+        assert_eq!(
+            verify_and_check(
+                &c,
+                &raw(&format!(r#"{{"exp":{exp},"sub":"{}"}}"#, "x".repeat(256)))
+            ),
+            Ok("x".repeat(256))
+        );
+    }
+
+    #[test]
+    fn jwks_tokens_need_a_key() {
+        let jwks_only = config(&[
+            ("AUTH_JWT_SECRET", "<unset>"),
+            ("AUTH_JWKS_URL", "https://login.example.com/jwks.json"),
+        ]);
+        assert!(!jwks_only.accepts_hs256());
+        // Key confusion: an HS256 token is refused outright (no key is ever used as a secret).
+        let confused = hs256(HS, &claims(""), "any-secret-any-secret-any-secret");
+        assert!(rejected(&jwks_only, &confused)
+            .1
+            .contains("HS256 app tokens are not accepted"));
+        let header = r#"{"alg":"RS256","kid":"k1"}"#;
+        let t = format!(
+            "{}.{}.{}",
+            b64(header.as_bytes()),
+            b64(claims("").as_bytes()),
+            b64(&[7u8; 256])
+        );
+        match verify_token(&jwks_only, &t).unwrap() {
+            Verification::NeedsKey(k) => {
+                assert_eq!(k.alg, KeyAlg::Rs256);
+                assert_eq!(k.kid.as_deref(), Some("k1"));
+                assert_eq!(k.signature.len(), 256);
+                assert_eq!(
+                    Some(k.signing_input.as_str()),
+                    t.rsplit_once('.').map(|p| p.0)
+                );
+                assert_eq!(
+                    check_claims(&jwks_only, &k.claims, NOW),
+                    Ok("user-1".into())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // ES256 signatures are 64 bytes (r || s).
+        let es = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"ES256"}"#),
+            b64(claims("").as_bytes()),
+            b64(&[1u8; 70])
+        );
+        assert_eq!(
+            verify_token(&jwks_only, &es).unwrap_err().code,
+            "InvalidToken"
+        );
+        // Both configured: HS256 with the secret, RS256 with the JWKS.
+        let both = config(&[("AUTH_JWKS_URL", "https://login.example.com/jwks.json")]);
+        assert!(matches!(
+            verify_token(&both, &hs256(HS, &claims(""), SECRET)),
+            Ok(Verification::Verified(_))
+        ));
+        assert!(matches!(
+            verify_token(&both, &t),
+            Ok(Verification::NeedsKey(_))
+        ));
+    }
+
+    // ---- JWKS
+
+    #[test]
+    fn jwks_parsing_keeps_only_verification_keys() {
+        let n = b64(&[0xc1; 256]);
+        let small_n = b64(&[0xc1; 128]);
+        let xy = b64(&[5; 32]);
+        let doc = format!(
+            r#"{{"keys":[
+              {{"kty":"RSA","kid":"r1","n":"{n}","e":"AQAB","alg":"RS256","use":"sig"}},
+              {{"kty":"RSA","kid":"r2","n":"{n}","e":"AQAB"}},
+              {{"kty":"RSA","kid":"small","n":"{small_n}","e":"AQAB"}},
+              {{"kty":"RSA","kid":"enc","n":"{n}","e":"AQAB","use":"enc"}},
+              {{"kty":"RSA","kid":"ps","n":"{n}","e":"AQAB","alg":"PS256"}},
+              {{"kty":"RSA","kid":"ops","n":"{n}","e":"AQAB","key_ops":["encrypt"]}},
+              {{"kty":"EC","kid":"e1","crv":"P-256","x":"{xy}","y":"{xy}"}},
+              {{"kty":"EC","kid":"e384","crv":"P-384","x":"{xy}","y":"{xy}"}},
+              {{"kty":"oct","kid":"h1","k":"c2VjcmV0"}},
+              {{"kty":"RSA","kid":"broken","n":"***","e":"AQAB"}},
+              "not an object"
+            ]}}"#
+        );
+        let keys = parse_jwks(&doc).unwrap();
+        let kids: Vec<_> = keys.iter().map(|k| k.kid.as_deref().unwrap()).collect();
+        assert_eq!(kids, ["r1", "r2", "e1"]);
+        assert_eq!(keys[2].alg, KeyAlg::Es256);
+        assert_eq!(key_candidates(&keys, KeyAlg::Rs256, Some("r2")), vec![1]);
+        assert_eq!(key_candidates(&keys, KeyAlg::Rs256, None), vec![0, 1]);
+        assert_eq!(
+            key_candidates(&keys, KeyAlg::Es256, Some("r1")),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            key_candidates(&keys, KeyAlg::Rs256, Some("h1")),
+            Vec::<usize>::new()
+        );
+        assert!(parse_jwks("{}").is_err());
+        assert!(parse_jwks("nope").is_err());
+        assert_eq!(parse_jwks(r#"{"keys":[]}"#), Ok(vec![]));
+    }
+
+    #[test]
+    fn jwks_cache_policy() {
+        let t0 = NOW;
+        let empty = JwksState::default();
+        assert_eq!(
+            jwks_action(&empty, false, t0),
+            JwksAction::Fetch { refetch: false }
+        );
+        let failed = JwksState {
+            last_failure_ms: Some(t0),
+            ..empty
+        };
+        assert_eq!(
+            jwks_action(&failed, false, t0 + 1000),
+            JwksAction::Unavailable
+        );
+        assert_eq!(
+            jwks_action(&failed, false, t0 + JWKS_FAILURE_BACKOFF_MS),
+            JwksAction::Fetch { refetch: false }
+        );
+        let fresh = JwksState {
+            fetched_at_ms: Some(t0),
+            ..empty
+        };
+        assert_eq!(jwks_action(&fresh, true, t0 + 1), JwksAction::Use);
+        // Unknown kid: one refetch, then none for a minute.
+        assert_eq!(
+            jwks_action(&fresh, false, t0 + 1),
+            JwksAction::Fetch { refetch: true }
+        );
+        let refetched = JwksState {
+            fetched_at_ms: Some(t0 + 1),
+            last_refetch_ms: Some(t0 + 1),
+            ..empty
+        };
+        assert_eq!(jwks_action(&refetched, false, t0 + 2), JwksAction::Unknown);
+        assert_eq!(
+            jwks_action(&refetched, false, t0 + 59_000),
+            JwksAction::Unknown
+        );
+        assert_eq!(
+            jwks_action(&refetched, false, t0 + 1 + JWKS_REFETCH_INTERVAL_MS),
+            JwksAction::Fetch { refetch: true }
+        );
+        assert_eq!(jwks_action(&refetched, true, t0 + 2), JwksAction::Use);
+        // Old keys are downloaded again; after a failure the stale keys keep working.
+        assert_eq!(
+            jwks_action(&fresh, true, t0 + JWKS_TTL_MS),
+            JwksAction::Fetch { refetch: false }
+        );
+        let stale_failed = JwksState {
+            fetched_at_ms: Some(t0),
+            last_failure_ms: Some(t0 + JWKS_TTL_MS),
+            ..empty
+        };
+        assert_eq!(
+            jwks_action(&stale_failed, true, t0 + JWKS_TTL_MS + 1),
+            JwksAction::Use
+        );
+        assert_eq!(
+            jwks_action(&stale_failed, false, t0 + JWKS_TTL_MS + 1),
+            JwksAction::Unknown
+        );
+    }
+
+    // ---- body
+
+    #[test]
+    fn bodies() {
+        let c = config(&[
+            ("ALLOWED_SCOPES", "chat,voip,chat.join"),
+            ("TOKEN_EXPIRES_IN_MINUTES", "90"),
+        ]);
+        let ok = |b: &str| parse_body(&c, b.as_bytes()).unwrap();
+        assert_eq!(
+            ok(""),
+            TokenRequest {
+                scopes: vec!["chat".into(), "voip".into(), "chat.join".into()],
+                expires_in_minutes: 90
+            }
+        );
+        assert_eq!(ok("{}").expires_in_minutes, 90);
+        assert_eq!(
+            ok(r#"{"scopes":null,"expiresInMinutes":null}"#).expires_in_minutes,
+            90
+        );
+        let r = ok(r#" {"scopes":["voip","voip","chat"],"expiresInMinutes":1440} "#);
+        assert_eq!(r.scopes, vec!["voip", "chat"]);
+        assert_eq!(r.expires_in_minutes, 1440);
+        assert_eq!(ok(r#"{"expiresInMinutes":60.0}"#).expires_in_minutes, 60);
+        for bad in [
+            "nope",
+            "[]",
+            "\"chat\"",
+            "null",
+            " ",
+            r#"{"scopes":"chat"}"#,
+            r#"{"scopes":[1]}"#,
+            r#"{"scopes":[]}"#,
+            r#"{"expiresInMinutes":"60"}"#,
+            r#"{"expiresInMinutes":59}"#,
+            r#"{"expiresInMinutes":1441}"#,
+            r#"{"expiresInMinutes":90.5}"#,
+            r#"{"customId":"someone-else"}"#,
+            r#"{"scopes":["chat"],"scopes":["voip"]}"#,
+        ] {
+            let r = parse_body(&c, bad.as_bytes()).unwrap_err();
+            assert_eq!((r.status, r.code), (400, "InvalidRequestBody"), "{bad}");
+        }
+        assert_eq!(parse_body(&c, b"\xff\xfe").unwrap_err().status, 400);
+        for bad in [
+            r#"{"scopes":["voip.join"]}"#,
+            r#"{"scopes":["chat","admin"]}"#,
+        ] {
+            let r = parse_body(&c, bad.as_bytes()).unwrap_err();
+            assert_eq!((r.status, r.code), (403, "ScopeNotAllowed"), "{bad}");
+            assert!(!r.message.contains("admin"));
+        }
+        let big = format!(r#"{{"scopes":["chat"]{}}}"#, " ".repeat(MAX_BODY_BYTES));
+        assert_eq!(parse_body(&c, big.as_bytes()).unwrap_err().status, 413);
+    }
+
+    // ---- responses
+
+    #[test]
+    fn responses() {
+        let cors = Cors {
+            allow_origin: Some("https://app.example.com".into()),
+            vary: true,
+        };
+        let r = token_response(&cors, "8:acs:r_1", "tok\"en", 1_720_647_579_123).unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(
+                r#"{"user":{"communicationUserId":"8:acs:r_1"},"token":"tok\"en","expiresOn":"2024-07-10T21:39:39.123Z"}"#
+            )
+        );
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("https://app.example.com")
+        );
+        assert_eq!(r.header("vary"), Some("Origin"));
+        assert_eq!(
+            token_response(&cors, "8:x", "t", -1).unwrap_err().status,
+            502
+        );
+        let r = error_response(&Cors::default(), &Rejection::missing_token("no"));
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"error":{"code":"MissingToken","message":"no"}}"#)
+        );
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+        assert_eq!(r.header("access-control-allow-origin"), None);
+        assert_eq!(
+            format_iso_ms(0).as_deref(),
+            Some("1970-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            format_iso_ms(951_782_400_000).as_deref(),
+            Some("2000-02-29T00:00:00.000Z")
+        );
+        let up = Rejection::upstream();
+        assert_eq!((up.status, up.code), (502, "UpstreamError"));
+        assert!(is_stored_id_usable("8:acs:r_1"));
+        assert!(!is_stored_id_usable(""));
+        assert!(!is_stored_id_usable("8:acs: x"));
+    }
+}

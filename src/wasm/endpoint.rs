@@ -1,0 +1,730 @@
+//! `TokenEndpoint`: the edge token endpoint's I/O around the decisions of
+//! [`crate::core::endpoint`]. `pkg-template/worker.js` wraps it as `acs-identity/worker`.
+//!
+//! This file reads the `Request` (head, then the body with an 8 KiB cap), verifies RS256 / ES256
+//! app tokens with WebCrypto against the cached keys of `AUTH_JWKS_URL`, talks to ACS through
+//! [`CommunicationIdentityClient`] (and to the `IDENTITY_KV` namespace in `kv` mode) and builds the
+//! `Response`. `handle` never rejects: every failure becomes a JSON error answer.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Date, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::client::CommunicationIdentityClient;
+use super::host::{self, bound_abort, AbortController, Timer};
+use crate::core::endpoint::{
+    self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
+    JwksAction, JwksState, KeyAlg, KeyCheck, KvBinding, Next, Rejection, RequestHead, Verification,
+};
+use crate::core::json::Json;
+
+/// ACS calls of the endpoint give up after this long (retries included) unless `timeoutMs` says.
+const DEFAULT_ACS_TIMEOUT_MS: f64 = 20_000.0;
+/// Time limit of one JWKS download.
+const JWKS_TIMEOUT_MS: f64 = 5_000.0;
+/// Largest JWKS document accepted.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    type WebRequest;
+    #[wasm_bindgen(method, getter)]
+    fn method(this: &WebRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &WebRequest) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn headers(this: &WebRequest) -> WebHeaders;
+    #[wasm_bindgen(method, getter)]
+    fn body(this: &WebRequest) -> JsValue;
+
+    type WebHeaders;
+    #[wasm_bindgen(method)]
+    fn get(this: &WebHeaders, name: &str) -> Option<String>;
+
+    type BodyStream;
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    fn get_reader(this: &BodyStream) -> Result<StreamReader, JsValue>;
+
+    type StreamReader;
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &StreamReader) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn cancel(this: &StreamReader) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = Response)]
+    type WebResponse;
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new_response(body: &JsValue, init: &Object) -> Result<WebResponse, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
+    fn import_key(
+        format: &str,
+        key: &Object,
+        algorithm: &Object,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
+    fn subtle_verify(
+        algorithm: &Object,
+        key: &JsValue,
+        signature: &Uint8Array,
+        data: &Uint8Array,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+// ---- small JS helpers --------------------------------------------------------------------------
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() || obj.is_function() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        set(&o, k, v);
+    }
+    o
+}
+
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+fn now_ms() -> i64 {
+    Date::now() as i64
+}
+
+/// A binding as the core sees it: text (numbers too, as wrangler `[vars]` may give them).
+fn binding(bindings: &JsValue, name: &str) -> Binding {
+    let v = get(bindings, name);
+    if absent(&v) {
+        Binding::Missing
+    } else if let Some(s) = v.as_string() {
+        Binding::Text(s)
+    } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
+        Binding::Text(if n.fract() == 0.0 && n.abs() < 1e15 {
+            format!("{}", n as i64)
+        } else {
+            format!("{n}")
+        })
+    } else {
+        Binding::NotText
+    }
+}
+
+fn kv_binding(v: &JsValue) -> KvBinding {
+    if absent(v) {
+        KvBinding::Missing
+    } else if get(v, "get").is_function() && get(v, "put").is_function() {
+        KvBinding::Present
+    } else {
+        KvBinding::Invalid
+    }
+}
+
+/// An option that must be a string when present (anything else makes the core reject it).
+fn string_option(options: &JsValue, key: &str) -> Option<String> {
+    let v = get(options, key);
+    if absent(&v) {
+        None
+    } else {
+        Some(v.as_string().unwrap_or_else(|| "\u{0}".into()))
+    }
+}
+
+// ---- the endpoint ------------------------------------------------------------------------------
+
+struct State {
+    config: Result<Config, Rejection>,
+    client: Option<CommunicationIdentityClient>,
+    kv: JsValue,
+    fetch: Option<Function>,
+    /// In-flight identity creations of `kv` mode, by KV key: concurrent first requests of one
+    /// user in this isolate share one new identity. (Small maps are plain vectors here: a
+    /// `HashMap` costs the browser bundle kilobytes.)
+    creating: RefCell<Vec<(String, Promise)>>,
+}
+
+/// The token endpoint. `new TokenEndpoint(bindings, options)`; `handle(request)` → `Promise<Response>`.
+#[wasm_bindgen]
+pub struct TokenEndpoint {
+    state: Rc<State>,
+}
+
+fn build_client(
+    config: &Config,
+    options: &JsValue,
+    fetch: &Option<Function>,
+) -> Result<CommunicationIdentityClient, Rejection> {
+    let client_options = object(&[("apiVersion", config.api_version.as_str().into())]);
+    if let Some(f) = fetch {
+        set(&client_options, "fetch", f);
+    }
+    let retry = get(options, "retry");
+    if !absent(&retry) {
+        set(&client_options, "retry", &retry);
+    }
+    let timeout = get(options, "timeoutMs");
+    set(
+        &client_options,
+        "timeoutMs",
+        &if absent(&timeout) {
+            DEFAULT_ACS_TIMEOUT_MS.into()
+        } else {
+            timeout
+        },
+    );
+    CommunicationIdentityClient::new(
+        JsValue::from_str(&config.connection_string),
+        client_options.into(),
+        JsValue::UNDEFINED,
+    )
+    .map_err(|e| {
+        // The client's messages name the option and never contain a secret or value.
+        let target = get(&e, "target").as_string().unwrap_or_default();
+        if target == "connectionString" {
+            Rejection::configuration("ACS_CONNECTION_STRING is not a valid connection string")
+        } else {
+            let message = get(&e, "message").as_string().unwrap_or_default();
+            Rejection::configuration(format!("invalid handler option: {message}"))
+        }
+    })
+}
+
+#[wasm_bindgen]
+impl TokenEndpoint {
+    /// `bindings`: the Worker's `env` (or an object with the same names); `options`:
+    /// `{ apiVersion?, basePath?, fetch?, retry?, timeoutMs? }`. Never throws: a bad configuration
+    /// makes every request on a known route answer 500 naming the binding.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bindings: JsValue, options: JsValue) -> TokenEndpoint {
+        let kv = get(&bindings, "IDENTITY_KV");
+        let handler_options = HandlerOptions {
+            api_version: string_option(&options, "apiVersion"),
+            base_path: string_option(&options, "basePath"),
+        };
+        let lookup = |name: &str| binding(&bindings, name);
+        let mut config = Config::from_bindings(&lookup, kv_binding(&kv), &handler_options);
+        let fetch_value = get(&options, "fetch");
+        let fetch = if absent(&fetch_value) {
+            None
+        } else if let Some(f) = fetch_value.dyn_ref::<Function>() {
+            Some(f.clone())
+        } else {
+            if config.is_ok() {
+                config = Err(Rejection::configuration(
+                    "invalid handler option: fetch must be a function",
+                ));
+            }
+            None
+        };
+        let mut client = None;
+        if let Ok(c) = &config {
+            match build_client(c, &options, &fetch) {
+                Ok(cl) => client = Some(cl),
+                Err(r) => config = Err(r),
+            }
+        }
+        TokenEndpoint {
+            state: Rc::new(State {
+                config,
+                client,
+                kv,
+                fetch,
+                creating: RefCell::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Answers one request; the promise always resolves to a `Response`.
+    pub fn handle(&self, request: JsValue) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move { handle(state, request.unchecked_into()).await })
+    }
+}
+
+fn to_response(r: &HttpResponse) -> Result<JsValue, JsValue> {
+    let headers = Array::new();
+    for (name, value) in &r.headers {
+        headers.push(&Array::of2(
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        ));
+    }
+    let init = object(&[("status", r.status.into()), ("headers", headers.into())]);
+    let body = r.body.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    Ok(WebResponse::new_response(&body, &init)?.into())
+}
+
+async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValue> {
+    let method = request.method();
+    let url = request.url();
+    let headers = request.headers();
+    let origin = headers.get("origin");
+    let content_length = headers.get("content-length");
+    let authorization = headers.get("authorization");
+    let head = RequestHead {
+        method: &method,
+        path: ep::request_path(&url),
+        origin: origin.as_deref(),
+        content_length: content_length.as_deref(),
+        authorization: authorization.as_deref(),
+    };
+    let (cors, token) = match ep::begin(state.config.as_ref(), &head) {
+        Next::Respond(r) => return to_response(&r),
+        Next::Token { cors, token } => (cors, token),
+    };
+    let answer = match &state.config {
+        Ok(config) => issue(&state, config, &request, &token)
+            .await
+            .and_then(|(id, token, expires)| ep::token_response(&cors, &id, &token, expires)),
+        Err(r) => Err(r.clone()),
+    };
+    match answer {
+        Ok(r) => to_response(&r),
+        Err(r) => to_response(&ep::error_response(&cors, &r)),
+    }
+}
+
+/// The token route after the cheap checks: verify, read the body, get the identity and token.
+async fn issue(
+    state: &State,
+    config: &Config,
+    request: &WebRequest,
+    token: &str,
+) -> Result<(String, String, i64), Rejection> {
+    let claims = match ep::verify_token(config, token)? {
+        Verification::Verified(claims) => claims,
+        Verification::NeedsKey(check) => verify_with_jwks(state, config, check).await?,
+    };
+    let sub = ep::check_claims(config, &claims, now_ms())?;
+    let body = read_body(request).await?;
+    let wanted = ep::parse_body(config, &body)?;
+    let client = state
+        .client
+        .as_ref()
+        .ok_or_else(|| Rejection::internal("the ACS client is not available"))?;
+    let scopes: Array = wanted.scopes.iter().map(|s| JsValue::from_str(s)).collect();
+    let minutes = JsValue::from(wanted.expires_in_minutes);
+    match ep::identity_plan(config, &sub) {
+        IdentityPlan::CustomId(custom_id) => {
+            let options = object(&[
+                ("customId", custom_id.into()),
+                ("tokenExpiresInMinutes", minutes),
+            ]);
+            let result =
+                JsFuture::from(client.create_user_and_token(scopes.into(), options.into()))
+                    .await
+                    .map_err(upstream_failure)?;
+            created_parts(&result)
+        }
+        IdentityPlan::Kv(key) => kv_token(state, client, key, scopes, minutes).await,
+    }
+}
+
+/// Logs the failure's code and status (never its message, which may name the endpoint) and
+/// answers the fixed 502.
+fn upstream_failure(err: JsValue) -> Rejection {
+    let code = get(&err, "code")
+        .as_string()
+        .unwrap_or_else(|| "Unknown".into());
+    let status = get(&err, "statusCode")
+        .as_f64()
+        .map_or_else(|| "none".to_string(), |s| format!("{s}"));
+    let request_id = get(&err, "requestId").as_string().unwrap_or_default();
+    console_error(&format!(
+        "acs-identity/worker: ACS did not issue a token (code {code}, status {status}, request id {request_id})"
+    ));
+    Rejection::upstream()
+}
+
+/// `(communicationUserId, token, expiresOn ms)` of a `createUserAndToken` result.
+fn created_parts(result: &JsValue) -> Result<(String, String, i64), Rejection> {
+    let id = get(&get(result, "user"), "communicationUserId")
+        .as_string()
+        .ok_or_else(Rejection::upstream)?;
+    let (token, expires) = token_parts(result)?;
+    Ok((id, token, expires))
+}
+
+/// `(token, expiresOn ms)` of a `getToken` / `createUserAndToken` result.
+fn token_parts(result: &JsValue) -> Result<(String, i64), Rejection> {
+    let token = get(result, "token")
+        .as_string()
+        .ok_or_else(Rejection::upstream)?;
+    let expires = get(result, "expiresOn");
+    let ms = expires
+        .dyn_ref::<Date>()
+        .map(|d| d.get_time())
+        .filter(|t| t.is_finite())
+        .ok_or_else(Rejection::upstream)?;
+    Ok((token, ms as i64))
+}
+
+// ---- kv mapping --------------------------------------------------------------------------------
+
+async fn kv_call(kv: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, ()> {
+    let f: Function = get(kv, method).dyn_into().map_err(|_| ())?;
+    let args: Array = args.iter().collect();
+    let result = f.apply(kv, &args).map_err(|_| ())?;
+    JsFuture::from(Promise::resolve(&result))
+        .await
+        .map_err(|_| ())
+}
+
+async fn kv_token(
+    state: &State,
+    client: &CommunicationIdentityClient,
+    key: String,
+    scopes: Array,
+    minutes: JsValue,
+) -> Result<(String, String, i64), Rejection> {
+    let stored = kv_call(&state.kv, "get", &[JsValue::from_str(&key)])
+        .await
+        .map_err(|_| Rejection::internal("IDENTITY_KV could not be read"))?;
+    if let Some(id) = stored.as_string().filter(|id| ep::is_stored_id_usable(id)) {
+        match get_token(client, &id, &scopes, &minutes).await {
+            Ok((token, expires)) => return Ok((id, token, expires)),
+            // The stored identity was deleted: make a new one below and store it instead.
+            Err(e) if get(&e, "code").as_string().as_deref() == Some("IdentityNotFound") => {}
+            Err(e) => return Err(upstream_failure(e)),
+        }
+    }
+
+    let existing = state
+        .creating
+        .borrow()
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, p)| p.clone());
+    if let Some(pending) = existing {
+        // Another request of this user is creating the identity: use it, with our own token.
+        let created = JsFuture::from(pending)
+            .await
+            .map_err(|_| Rejection::upstream())?;
+        let (id, _, _) = created_parts(&created)?;
+        let (token, expires) = get_token(client, &id, &scopes, &minutes)
+            .await
+            .map_err(upstream_failure)?;
+        return Ok((id, token, expires));
+    }
+
+    let promise = {
+        let create = client.create_user_and_token(
+            scopes.into(),
+            object(&[("tokenExpiresInMinutes", minutes)]).into(),
+        );
+        let kv = state.kv.clone();
+        let key = key.clone();
+        future_to_promise(async move {
+            let created = JsFuture::from(create).await?;
+            let id = get(&get(&created, "user"), "communicationUserId");
+            if kv_call(&kv, "put", &[JsValue::from_str(&key), id])
+                .await
+                .is_err()
+            {
+                return Err(JsValue::from_str("IDENTITY_KV"));
+            }
+            Ok(created)
+        })
+    };
+    state
+        .creating
+        .borrow_mut()
+        .push((key.clone(), promise.clone()));
+    let result = JsFuture::from(promise).await;
+    state.creating.borrow_mut().retain(|(k, _)| *k != key);
+    match result {
+        Ok(created) => created_parts(&created),
+        Err(e) if e.as_string().as_deref() == Some("IDENTITY_KV") => Err(Rejection::internal(
+            "the new identity could not be stored in IDENTITY_KV",
+        )),
+        Err(e) => Err(upstream_failure(e)),
+    }
+}
+
+async fn get_token(
+    client: &CommunicationIdentityClient,
+    id: &str,
+    scopes: &Array,
+    minutes: &JsValue,
+) -> Result<(String, i64), JsValue> {
+    let options = object(&[("tokenExpiresInMinutes", minutes.clone())]);
+    let result =
+        JsFuture::from(client.get_token(JsValue::from_str(id), scopes.into(), options.into()))
+            .await?;
+    token_parts(&result).map_err(|_| JsValue::from_str("UnexpectedResponse"))
+}
+
+// ---- the request body --------------------------------------------------------------------------
+
+/// Reads the body, refusing (413) as soon as more than 8 KiB arrived.
+async fn read_body(request: &WebRequest) -> Result<Vec<u8>, Rejection> {
+    let body = request.body();
+    if absent(&body) {
+        return Ok(Vec::new());
+    }
+    let unreadable = || Rejection::bad_body("the request body could not be read");
+    let reader = body
+        .unchecked_into::<BodyStream>()
+        .get_reader()
+        .map_err(|_| unreadable())?;
+    let mut out: Vec<u8> = Vec::new();
+    loop {
+        let chunk = match reader.read() {
+            Ok(p) => JsFuture::from(p).await.map_err(|_| unreadable())?,
+            Err(_) => return Err(unreadable()),
+        };
+        if get(&chunk, "done").as_bool().unwrap_or(true) {
+            return Ok(out);
+        }
+        let value = get(&chunk, "value");
+        let bytes = match value.dyn_into::<Uint8Array>() {
+            Ok(b) => b,
+            Err(v) => Uint8Array::new(&v),
+        };
+        let len = bytes.length() as usize;
+        if out.len() + len > ep::MAX_BODY_BYTES {
+            if let Ok(p) = reader.cancel() {
+                // Nothing to wait for: the rest of the upload is discarded.
+                drop(p);
+            }
+            return Err(Rejection::too_large());
+        }
+        let start = out.len();
+        out.resize(start + len, 0);
+        if let Some(slot) = out.get_mut(start..) {
+            bytes.copy_to(slot);
+        }
+    }
+}
+
+// ---- JWKS --------------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct JwksCache {
+    state: JwksState,
+    keys: Vec<Jwk>,
+    /// The imported `CryptoKey` of each entry of `keys`.
+    crypto_keys: Vec<JsValue>,
+    /// The download in flight, shared by every request that waits for it.
+    pending: Option<Promise>,
+}
+
+thread_local! {
+    /// Per JWKS URL, for the life of the isolate (shared by every endpoint of the module).
+    static JWKS: RefCell<Vec<(String, JwksCache)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The cache entry of `url`, made when missing.
+fn jwks_entry<'a>(cache: &'a mut Vec<(String, JwksCache)>, url: &str) -> &'a mut JwksCache {
+    let i = match cache.iter().position(|(u, _)| u == url) {
+        Some(i) => i,
+        None => {
+            cache.push((url.to_string(), JwksCache::default()));
+            cache.len() - 1
+        }
+    };
+    &mut cache[i].1
+}
+
+/// The action for a token, and the keys it may be verified with now.
+fn jwks_lookup(url: &str, check: &KeyCheck) -> (JwksAction, Vec<JsValue>, bool) {
+    JWKS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let entry = jwks_entry(&mut cache, url);
+        let candidates: Vec<JsValue> =
+            ep::key_candidates(&entry.keys, check.alg, check.kid.as_deref())
+                .into_iter()
+                .filter_map(|i| entry.crypto_keys.get(i).cloned())
+                .collect();
+        let action = ep::jwks_action(&entry.state, !candidates.is_empty(), now_ms());
+        (action, candidates, entry.state.fetched_at_ms.is_some())
+    })
+}
+
+async fn verify_with_jwks(
+    state: &State,
+    config: &Config,
+    check: KeyCheck,
+) -> Result<Json, Rejection> {
+    let url = config
+        .jwks_url
+        .as_deref()
+        .ok_or_else(|| Rejection::internal("AUTH_JWKS_URL is not set"))?;
+    let (action, candidates, _) = jwks_lookup(url, &check);
+    let candidates = match action {
+        JwksAction::Use => candidates,
+        JwksAction::Unknown => return Err(ep::unknown_key()),
+        JwksAction::Unavailable => return Err(Rejection::jwks_unavailable()),
+        JwksAction::Fetch { refetch } => {
+            download_shared(url, refetch, state.fetch.clone()).await;
+            // Whatever the download gave (or the stale keys when it failed): no second download.
+            let (_, candidates, ever_fetched) = jwks_lookup(url, &check);
+            if candidates.is_empty() {
+                return Err(if ever_fetched {
+                    ep::unknown_key()
+                } else {
+                    Rejection::jwks_unavailable()
+                });
+            }
+            candidates
+        }
+    };
+    let algorithm = match check.alg {
+        KeyAlg::Rs256 => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
+        KeyAlg::Es256 => object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]),
+    };
+    let signature = Uint8Array::from(check.signature.as_slice());
+    let data = Uint8Array::from(check.signing_input.as_bytes());
+    for key in candidates {
+        let verified = match subtle_verify(&algorithm, &key, &signature, &data) {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
+            Err(_) => None,
+        };
+        if verified == Some(true) {
+            return Ok(check.claims);
+        }
+    }
+    Err(ep::bad_signature())
+}
+
+/// Starts (or joins) the download of `url`'s keys and waits for it.
+async fn download_shared(url: &str, refetch: bool, fetch: Option<Function>) {
+    let pending = JWKS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let entry = jwks_entry(&mut cache, url);
+        if refetch {
+            entry.state.last_refetch_ms = Some(now_ms());
+        }
+        if let Some(p) = &entry.pending {
+            return p.clone();
+        }
+        let url = url.to_string();
+        let p = future_to_promise(async move {
+            let result = download(&url, fetch.as_ref()).await;
+            JWKS.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                let entry = jwks_entry(&mut cache, &url);
+                entry.pending = None;
+                match result {
+                    Some((keys, crypto_keys)) => {
+                        entry.keys = keys;
+                        entry.crypto_keys = crypto_keys;
+                        entry.state.fetched_at_ms = Some(now_ms());
+                        entry.state.last_failure_ms = None;
+                    }
+                    None => entry.state.last_failure_ms = Some(now_ms()),
+                }
+            });
+            Ok(JsValue::UNDEFINED)
+        });
+        entry.pending = Some(p.clone());
+        p
+    });
+    let _ = JsFuture::from(pending).await;
+}
+
+/// Downloads and imports the keys; `None` on any failure (logged without the URL).
+async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<JsValue>)> {
+    let failed = |why: &str| {
+        console_error(&format!(
+            "acs-identity/worker: the keys of AUTH_JWKS_URL could not be fetched ({why})"
+        ));
+        None
+    };
+    let controller = AbortController::new();
+    let _timer = Timer::start(&bound_abort(&controller), JWKS_TIMEOUT_MS);
+    let init = object(&[
+        ("method", "GET".into()),
+        (
+            "headers",
+            object(&[("accept", "application/json".into())]).into(),
+        ),
+        ("signal", controller.signal().into()),
+    ]);
+    let sent = match host::call_fetch(fetch, url, &init) {
+        Ok(p) => JsFuture::from(p).await,
+        Err(e) => Err(e),
+    };
+    let Ok(response) = sent else {
+        return failed("network error or timeout");
+    };
+    if !response.is_object() {
+        return failed("fetch did not return a Response");
+    }
+    let response: host::Response = response.unchecked_into();
+    let status = response.status();
+    if status != 200 {
+        return failed(&format!("status {status}"));
+    }
+    let Ok(text) = response.body_text().await else {
+        return failed("the body could not be read");
+    };
+    if text.len() > MAX_JWKS_BYTES {
+        return failed("the document is too large");
+    }
+    let keys = match ep::parse_jwks(&text) {
+        Ok(k) => k,
+        Err(why) => return failed(why),
+    };
+    let mut usable = Vec::with_capacity(keys.len());
+    let mut crypto_keys = Vec::with_capacity(keys.len());
+    for jwk in keys {
+        if let Some(key) = import_jwk(&jwk).await {
+            usable.push(jwk);
+            crypto_keys.push(key);
+        }
+    }
+    Some((usable, crypto_keys))
+}
+
+/// Imports one public key for `verify`; `None` when WebCrypto refuses it.
+async fn import_jwk(jwk: &Jwk) -> Option<JsValue> {
+    let (key, algorithm) = match &jwk.key {
+        JwkKey::Rsa { n, e } => (
+            object(&[
+                ("kty", "RSA".into()),
+                ("n", n.as_str().into()),
+                ("e", e.as_str().into()),
+                ("alg", "RS256".into()),
+                ("ext", true.into()),
+            ]),
+            object(&[
+                ("name", "RSASSA-PKCS1-v1_5".into()),
+                ("hash", "SHA-256".into()),
+            ]),
+        ),
+        JwkKey::EcP256 { x, y } => (
+            object(&[
+                ("kty", "EC".into()),
+                ("crv", "P-256".into()),
+                ("x", x.as_str().into()),
+                ("y", y.as_str().into()),
+                ("ext", true.into()),
+            ]),
+            object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())]),
+        ),
+    };
+    let usages = Array::of1(&"verify".into());
+    let promise = import_key("jwk", &key, &algorithm, false, &usages).ok()?;
+    JsFuture::from(promise).await.ok()
+}
