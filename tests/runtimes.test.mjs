@@ -1,11 +1,11 @@
 // The runtime matrix: the same cases (tests/runtimes/cases.mjs) run against the packed package,
 // imported by name, in Node, Deno, Bun, workerd (Miniflare) and headless Chromium.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build } from 'esbuild';
+import { bundleWorker, cleanBundles } from './support/workerd.mjs';
 import { Miniflare } from 'miniflare';
 import { prepareConsumer, root } from './support/consumer.mjs';
 import { serveStatic } from './support/static-server.mjs';
@@ -43,6 +43,7 @@ function parseResults(runtime, r) {
 }
 
 const consumer = prepareConsumer();
+cpSync(join(root, 'tests', 'runtimes'), consumer, { recursive: true });
 // The case list, from the consumer's copy (its modules import `acs-identity` by name).
 const { cases } = await import(pathToFileURL(join(consumer, 'cases.mjs')).href);
 const emulator = await maybeStartEmulator();
@@ -66,24 +67,12 @@ const RUN = {
   chromium: runChromium,
 };
 
-/** Bundles the worker runner as wrangler would (workerd conditions, .wasm as a compiled module). */
+/** Runs the cases in workerd: the runner bundled as wrangler would, in Miniflare. */
 async function runWorkerd() {
-  const outdir = join(consumer, 'dist-worker');
-  mkdirSync(outdir, { recursive: true });
-  await build({
-    entryPoints: [join(consumer, 'worker-runner.mjs')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    outfile: join(outdir, 'worker.mjs'),
-    external: ['*.wasm'],
-    logLevel: 'silent',
-  });
-  copyFileSync(join(consumer, 'node_modules', 'acs-identity', 'acs_identity_bg.wasm'), join(outdir, 'acs_identity_bg.wasm'));
+  const scriptPath = await bundleWorker(consumer, 'runtimes', "export { default } from './worker-runner.mjs';\n");
   const mf = new Miniflare({
     modules: true,
-    scriptPath: join(outdir, 'worker.mjs'),
+    scriptPath,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2025-01-01',
   });
@@ -94,6 +83,7 @@ async function runWorkerd() {
     return JSON.parse(text);
   } finally {
     await mf.dispose();
+    cleanBundles(consumer);
   }
 }
 

@@ -1,90 +1,20 @@
 // Shared helpers of the token endpoint tests: the packed package installed in a throwaway
 // project, worker bundles made as wrangler makes them, Miniflare, app tokens signed with
 // node:crypto and a JWKS served from loopback.
-//
-// The consumer project is our own (tests/.tmp/worker-consumer-<hash>) rather than the shared
-// tests/.tmp/consumer: tests/runtimes.test.mjs deletes and re-packs tarballs in tests/.tmp, so
-// two test processes using that one directory at once could install a half-written tarball.
-// Here every process packs into its own directory and the install is moved into place atomically.
-import { execFileSync } from 'node:child_process';
-import { createHash, createHmac, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHmac, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { root, tmp } from '../support/consumer.mjs';
+import { prepareConsumer, root } from '../support/consumer.mjs';
+import { bundleWorker, cleanBundles } from '../support/workerd.mjs';
 
-export { root };
+export { bundleWorker, cleanBundles, root };
 
-/** Packs pkg/ and installs it by name into a consumer project; returns the project's path. */
+/** The consumer project with the packed package installed (worker.js must be built). */
 export function prepareWorkerConsumer() {
-  const pkg = join(root, 'pkg');
-  if (!existsSync(join(pkg, 'worker.js'))) throw new Error('pkg/ is not built (or lacks worker.js): node scripts/build.mjs');
-  const packDir = join(tmp, `worker-pack-${process.pid}`);
-  rmSync(packDir, { recursive: true, force: true });
-  mkdirSync(packDir, { recursive: true });
-  const out = execFileSync('npm', ['pack', pkg, '--pack-destination', packDir, '--json'], { encoding: 'utf8' });
-  const tarball = join(packDir, JSON.parse(out)[0].filename);
-  const hash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
-  const dir = join(tmp, `worker-consumer-${hash}`);
-  if (!existsSync(join(dir, '.ready'))) {
-    const staging = `${dir}.${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
-    writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'worker-consumer', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], { cwd: staging, stdio: 'pipe' });
-    writeFileSync(join(staging, '.ready'), hash);
-    try {
-      renameSync(staging, dir);
-    } catch {
-      // Another process got there first; its install is the same package.
-      rmSync(staging, { recursive: true, force: true });
-    }
-  }
-  rmSync(packDir, { recursive: true, force: true });
-  // Old installs of other builds (left more than an hour ago) are removed.
-  for (const f of readdirSync(tmp)) {
-    const p = join(tmp, f);
-    if (f.startsWith('worker-consumer-') && p !== dir && Date.now() - statSync(p).mtimeMs > 3_600_000) {
-      rmSync(p, { recursive: true, force: true });
-    }
-  }
-  return dir;
-}
-
-/**
- * Bundles `source` (a worker entry importing `acs-identity/worker`) inside the consumer project as
- * wrangler would: workerd conditions, the .wasm left as a module import and copied beside.
- * Returns the bundle's path.
- */
-export async function bundleWorker(consumer, name, source) {
-  const dir = join(consumer, `dist-${process.pid}-${name}`);
-  mkdirSync(dir, { recursive: true });
-  const entry = join(consumer, `entry-${process.pid}-${name}.mjs`);
-  writeFileSync(entry, source);
-  const outfile = join(dir, 'worker.mjs');
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    outfile,
-    external: ['*.wasm'],
-    logLevel: 'silent',
-  });
-  copyFileSync(join(consumer, 'node_modules', 'acs-identity', 'acs_identity_bg.wasm'), join(dir, 'acs_identity_bg.wasm'));
-  return outfile;
-}
-
-/** Removes what {@link bundleWorker} wrote for this process. */
-export function cleanBundles(consumer) {
-  for (const f of readdirSync(consumer)) {
-    if (f.startsWith(`dist-${process.pid}-`) || f.startsWith(`entry-${process.pid}-`)) {
-      rmSync(join(consumer, f), { recursive: true, force: true });
-    }
-  }
+  if (!existsSync(join(root, 'pkg', 'worker.js'))) throw new Error('pkg/ is not built (or lacks worker.js): node scripts/build.mjs');
+  return prepareConsumer();
 }
 
 /** The entry a user writes for the ready Worker. */
