@@ -1,0 +1,108 @@
+// az-style help text for groups and commands.
+import { GLOBAL_ARGS, PROG, TREE, children } from './spec.js';
+
+const WIDTH = 100;
+
+/** Word-wrap `text` to lines of at most `width` characters. */
+function wrap(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
+/** `    name : text` rows with the colons aligned and the text wrapped under itself. */
+function table(rows) {
+  const w = Math.max(...rows.map(([n]) => n.length));
+  const out = [];
+  for (const [name, text] of rows) {
+    const lead = `    ${name.padEnd(w)} : `;
+    const body = wrap(text, Math.max(30, WIDTH - lead.length));
+    out.push(lead + body[0]);
+    for (const l of body.slice(1)) out.push(' '.repeat(lead.length) + l);
+  }
+  return out;
+}
+
+function deprecationText(node) {
+  return node.deprecated
+    ? `This command has been deprecated and will be removed in a future release. Use '${node.deprecated.redirect}' instead.`
+    : undefined;
+}
+
+function header(kind, path, node) {
+  const title = `${PROG}${path ? ` ${path}` : ''}`;
+  const out = ['', kind];
+  const lead = `    ${title} : `;
+  const first = wrap(node.summary, WIDTH - lead.length);
+  out.push(lead + first[0]);
+  for (const l of wrap(first.slice(1).join(' '), WIDTH - 4)) if (l) out.push(`    ${l}`);
+  const dep = deprecationText(node);
+  for (const extra of [dep, node.description].filter(Boolean)) {
+    for (const l of wrap(extra, WIDTH - 8)) out.push(`        ${l}`);
+  }
+  return out;
+}
+
+function groupHelp(path) {
+  const node = TREE[path];
+  const out = header('Group', path, node);
+  const kids = children(path).map((name) => ({ name, node: TREE[path ? `${path} ${name}` : name] }));
+  const subgroups = kids.filter((k) => k.node.group);
+  const commands = kids.filter((k) => !k.node.group);
+  const label = (k) => (k.node.deprecated ? `${k.name} [Deprecated]` : k.name);
+  if (subgroups.length) {
+    out.push('', 'Subgroups:');
+    out.push(...table(subgroups.map((k) => [label(k), k.node.summary])));
+  }
+  if (commands.length) {
+    out.push('', 'Commands:');
+    out.push(...table(commands.map((k) => [label(k), k.node.summary])));
+  }
+  if (path === '') {
+    out.push('', 'Global Arguments');
+    out.push(...table([['--version', 'Show the version and exit.'], ...GLOBAL_ARGS.map(argRow)]));
+  }
+  out.push('', `Run '${PROG}${path ? ` ${path}` : ''} <command> --help' for the arguments and examples of a command.`, '');
+  return out.join('\n');
+}
+
+function argRow(spec) {
+  const names = [spec.name, ...(spec.aliases ?? [])].join(' ');
+  return [spec.required ? `${names} [Required]` : names, spec.help];
+}
+
+function commandHelp(path) {
+  const node = TREE[path];
+  const out = header('Command', path, node);
+  const args = [...node.args].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)) || a.name.localeCompare(b.name));
+  if (args.length) {
+    out.push('', 'Arguments');
+    out.push(...table(args.map(argRow)));
+  }
+  if (!node.passthrough) {
+    out.push('', 'Global Arguments');
+    out.push(...table(GLOBAL_ARGS.map(argRow)));
+  }
+  if (node.examples?.length) {
+    out.push('', 'Examples');
+    for (const [title, cmd] of node.examples) {
+      out.push(`    ${title}`);
+      out.push(`        ${cmd.startsWith('export ') ? cmd : `${PROG} ${cmd}`}`, '');
+    }
+    out.pop();
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+/** The help text of a group or command path ('' is the root). */
+export function renderHelp(path) {
+  return `${TREE[path].group ? groupHelp(path) : commandHelp(path)}\n`;
+}
