@@ -1,15 +1,21 @@
-// The shipped .d.ts type-check a strict consumer (tsc --noEmit) in a project that installed the
-// packed package by name.
+// The shipped .d.ts type-check strict consumers (tsc --noEmit) in a project that installed the
+// packed package by name: the main entry and the client (consumer.ts), the credential
+// (credential.ts) and acs-identity/worker (worker.ts). Each @ts-expect-error must be an error.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareConsumer, root } from './support/consumer.mjs';
 
-test('the package types check a strict TypeScript consumer', () => {
-  const dir = prepareConsumer();
-  copyFileSync(join(root, 'tests', 'types', 'consumer.ts'), join(dir, 'consumer.ts'));
+const FILES = ['consumer.ts', 'credential.ts', 'worker.ts'];
+
+test('the package types check strict TypeScript consumers', (t) => {
+  const consumer = prepareConsumer();
+  const dir = join(consumer, `types-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of FILES) copyFileSync(join(root, 'tests', 'types', f), join(dir, f));
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -23,7 +29,7 @@ test('the package types check a strict TypeScript consumer', () => {
         types: [],
         skipLibCheck: false,
       },
-      files: ['consumer.ts'],
+      files: FILES,
     }),
   );
   const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' });

@@ -1,0 +1,52 @@
+// Type-checked against the installed package: acs-identity/worker's types (worker.d.ts).
+import worker, { createTokenHandler } from 'acs-identity/worker';
+import type {
+  TokenEndpointEnv,
+  TokenEndpointError,
+  TokenEndpointErrorCode,
+  TokenEndpointRequest,
+  TokenEndpointResponse,
+  TokenHandler,
+  TokenHandlerOptions,
+} from 'acs-identity/worker';
+
+declare const env: TokenEndpointEnv;
+declare const request: Request;
+
+const ready: Promise<Response> = worker.fetch(request, env, {});
+const options: TokenHandlerOptions = {
+  env,
+  basePath: '/api/acs',
+  allowedOrigins: ['https://app.example.com'],
+  allowedScopes: 'chat,voip',
+  tokenExpiresInMinutes: 120,
+  identityMapping: 'kv',
+  kv: { get: async (_k: string) => null, put: async (_k: string, _v: string) => {} },
+  apiVersion: '2025-06-30',
+  fetch: (url, init) => fetch(url, init),
+  retry: { maxRetries: 1 },
+  timeoutMs: 5000,
+};
+const handler: TokenHandler = createTokenHandler(options);
+const answered: Promise<Response> = handler(request);
+createTokenHandler();
+
+async function use(): Promise<string> {
+  const body: TokenEndpointRequest = { scopes: ['chat'], expiresInMinutes: 60 };
+  const res = await handler(new Request('https://x.example/token', { method: 'POST', body: JSON.stringify(body) }));
+  if (res.ok) {
+    const ok = (await res.json()) as TokenEndpointResponse;
+    return ok.user.communicationUserId + ok.token + ok.expiresOn;
+  }
+  const err = (await res.json()) as TokenEndpointError;
+  const code: TokenEndpointErrorCode = err.error.code;
+  return code + err.error.message;
+}
+void ready;
+void answered;
+void use;
+
+// @ts-expect-error identityMapping is customId or kv
+createTokenHandler({ identityMapping: 'ldap' });
+// @ts-expect-error the handler takes a Request
+handler('https://x.example/token');
