@@ -3,72 +3,35 @@
 // pseudo-terminal through util-linux `script`, and normalisation of the variable parts of outputs.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { startEmulator } from '../../emulator/server.mjs';
-import { prepareConsumer, root, tmp } from '../support/consumer.mjs';
+import { prepareConsumer } from '../support/consumer.mjs';
 
 export { startEmulator };
 
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
- * prepareConsumer() under a lock (test files run in parallel and share tests/.tmp/consumer),
- * then a private copy of its node_modules, so that a concurrent re-install (after a rebuild of
- * pkg/) cannot pull the files from under a running test. Returns the paths of the installed CLI.
+ * The consumer project with the packed package installed (shared and immutable once installed).
+ * pkg/ may be being rebuilt by another suite at this moment (the build removes it first): retry
+ * for a while.
  */
 function installCli() {
-  mkdirSync(tmp, { recursive: true });
-  const lock = join(tmp, 'cli-consumer.lock');
-  const deadline = Date.now() + 120_000;
+  const until = Date.now() + 90_000;
   for (;;) {
     try {
-      mkdirSync(lock);
-      break;
+      const dir = prepareConsumer();
+      if (!existsSync(join(dir, 'node_modules', 'acs-identity', 'cli', 'main.js'))) throw new Error('the package has no CLI');
+      return dir;
     } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
-      } catch {}
-      if (Date.now() > deadline) throw new Error('timed out waiting for the consumer lock');
-      sleepSync(200);
+      if (Date.now() > until) throw e;
+      sleepSync(1000);
     }
-  }
-  try {
-    // Another suite may be packing or installing at the same moment, or pkg/ may be being rebuilt
-    // (the build removes it first): retry for a while. Within one test run the CLI's test files
-    // pack only once: the install is reused while pkg/'s build stamp is unchanged.
-    const stampFile = join(tmp, 'cli-consumer.stamp');
-    const dir = join(tmp, `cli-run-${process.pid}`);
-    const until = Date.now() + 90_000;
-    for (;;) {
-      try {
-        const built = readFileSync(join(root, 'pkg', '.build-stamp'), 'utf8');
-        const consumer = join(tmp, 'consumer');
-        const fresh =
-          existsSync(stampFile) &&
-          readFileSync(stampFile, 'utf8') === built &&
-          existsSync(join(consumer, 'node_modules', 'acs-identity', 'cli', 'main.js'));
-        if (!fresh) {
-          prepareConsumer();
-          writeFileSync(stampFile, built);
-        }
-        rmSync(dir, { recursive: true, force: true });
-        cpSync(join(consumer, 'node_modules'), join(dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-        return dir;
-      } catch (e) {
-        if (Date.now() > until) throw e;
-        sleepSync(1000);
-      }
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
   }
 }
 
 export const runDir = installCli();
-after(() => rmSync(runDir, { recursive: true, force: true }));
 export const pkgDir = join(runDir, 'node_modules', 'acs-identity');
 export const CLI = join(pkgDir, 'cli', 'main.js');
 export const BIN = join(runDir, 'node_modules', '.bin', 'acs-identity');

@@ -207,7 +207,7 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
 describe('start-up', () => {
   // A copy of the CLI beside a package.json but without the client or wasm: whatever does not need
   // the service must work (it never imports ../node.js).
-  const bare = join(runDir, 'bare-package');
+  const bare = join(runDir, `bare-package-${process.pid}`);
   before(() => {
     mkdirSync(bare, { recursive: true });
     cpSync(join(pkgDir, 'cli'), join(bare, 'cli'), { recursive: true });
