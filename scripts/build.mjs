@@ -39,8 +39,10 @@ export function isStale() {
 export function build({ quiet = false } = {}) {
   setup({ quiet });
   const t0 = Date.now();
-  log('cargo build --release --target wasm32-unknown-unknown');
-  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', ...(quiet ? ['--quiet'] : [])]);
+  log('cargo rustc --release --crate-type cdylib --target wasm32-unknown-unknown');
+  // `cargo rustc --crate-type cdylib`: the crate is also an rlib (for the native tests and
+  // benches), and building both kinds at once makes a larger .wasm.
+  run('cargo', ['rustc', '--release', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', ...(quiet ? ['--quiet'] : [])]);
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
   const raw = join(root, 'target/wasm32-unknown-unknown/release/acs_identity.wasm');
