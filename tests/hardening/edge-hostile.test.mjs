@@ -132,7 +132,8 @@ test('duplicate, oversized and garbage headers → 4xx or closed, no crash', asy
   const huge = await rawSocket(`GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-filler: ${'a'.repeat(256 * 1024)}\r\n\r\n`);
   assert.ok(huge.data === '' || /^HTTP\/1\.1 4\d\d/.test(huge.data), huge.data.slice(0, 30));
   const garbage = await rawSocket('\x00\x01\x02 not http\r\n\r\n');
-  assert.ok(garbage.data === '' || /^HTTP\/1\.1 4\d\d/.test(garbage.data), garbage.data.slice(0, 30));
+  // workerd answers an unparseable request line with 400, or 501 for an unknown method.
+  assert.ok(garbage.data === '' || /^HTTP\/1\.1 (4\d\d|501)/.test(garbage.data), garbage.data.slice(0, 30));
   await stillServing();
 });
 
