@@ -2,8 +2,8 @@
 import { __signFast, signRequest as signRequestFull } from './acs_identity.js';
 
 export { AcsIdentityError, isAcsIdentityError } from './errors.js';
-export { parseConnectionString, CommunicationIdentityClient } from './acs_identity.js';
-export { AcsTokenCredential, tokenRefresher, decodeAccessToken } from './credential.js';
+export { parseConnectionString, CommunicationIdentityClient, decodeAccessToken } from './acs_identity.js';
+export { AcsTokenCredential, tokenRefresher } from './credential.js';
 
 /**
  * Signs a request (see index.d.ts). The common shape — string method, URL, body and access key,

@@ -1,27 +1,8 @@
-// Access tokens on the client side: decodeAccessToken, AcsTokenCredential and tokenRefresher.
+// The token credential (also the wasm-free entry `acs-identity/credential`): AcsTokenCredential
+// and tokenRefresher.
 import type { FetchLike } from './index.js';
 
-/** What an access token (a JWT) says about itself. Decoded, never verified. */
-export interface AccessTokenInfo {
-  /** `8:` + the `skypeid` claim, e.g. `8:acs:<resource>_<id>`; absent when the claim is missing. */
-  communicationUserId: string | undefined;
-  /** The `acsScope` claim split on commas, e.g. `['chat', 'voip']`; `[]` when absent. */
-  scopes: string[];
-  /** The `iat` claim, when present. */
-  issuedAt?: Date;
-  /** The `exp` claim. */
-  expiresOn: Date;
-  /** Every claim of the token, as JSON. */
-  claims: Record<string, unknown>;
-}
-
-/**
- * Decodes (does not verify) a Communication Services access token. Synchronous.
- * @throws {AcsIdentityError} `InvalidToken` when the token is not a string, is encrypted (JWE, five
- * parts: rely on the `expiresOn` the service returned), is not a JWT or has no numeric `exp`. The
- * message never contains the token.
- */
-export function decodeAccessToken(token: string): AccessTokenInfo;
+export { AcsIdentityError, isAcsIdentityError } from './index.js';
 
 /** The access token a {@link CommunicationTokenCredential} hands out (`AccessToken` of `@azure/core-auth`). */
 export interface AccessToken {

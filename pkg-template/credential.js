@@ -1,5 +1,6 @@
 // AcsTokenCredential: the `CommunicationTokenCredential` the ACS Calling and Chat SDKs take, for every
-// runtime (browsers, workers, Deno, Bun, Node). Plain JavaScript; only `decodeAccessToken` is wasm.
+// runtime (browsers, workers, Deno, Bun, Node). Plain JavaScript with no wasm: it is also the
+// package's `acs-identity/credential` entry, a few KB for browser apps that only need tokens.
 //
 // Refresh rules, as `AzureCommunicationTokenCredential` (@azure/communication-common):
 // * a token is "expiring soon" 10 minutes before it expires;
@@ -18,12 +19,41 @@
 //   on dispose() or when every waiter of that refresh aborted (then the answer is dropped);
 // * a static token past its expiry rejects with `TokenExpired` (the SDK returns it anyway);
 // * errors are `AcsIdentityError`s with codes (`Disposed`, `Aborted`, `TokenRefreshFailed` ...).
-// From the glue directly (api.js re-exports it from here): no import cycle with api.js. Every
-// entry initialises the wasm before user code runs, so decodeAccessToken works at getToken time.
-import { decodeAccessToken } from './acs_identity.js';
 import { AcsIdentityError, isAcsIdentityError } from './errors.js';
 
-export { decodeAccessToken };
+export { AcsIdentityError, isAcsIdentityError };
+
+const MIN_MS = -62_135_596_800_000; // 0001-01-01, as the Rust core's date range
+const MAX_MS = 253_402_300_799_999; // 9999-12-31
+
+/**
+ * The expiry (`exp`, in Unix ms) of an access token. The credential needs nothing else of a token,
+ * so it reads this one claim itself rather than loading the wasm module (whose
+ * `decodeAccessToken` decodes every claim): same rules, same `InvalidToken` errors, never the
+ * token in a message.
+ */
+function tokenExpiryMs(token) {
+  const invalid = (why) => error('InvalidToken', `the access token ${why}`);
+  const parts = token.split('.');
+  if (parts.length === 5) {
+    throw invalid('is encrypted (JWE) and cannot be decoded; use the expiresOn the service returned');
+  }
+  if (parts.length !== 3) throw invalid('is not a JWT (expected three dot-separated parts)');
+  let claims;
+  try {
+    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw invalid('payload is not base64url-encoded JSON');
+  }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+    throw invalid('payload is not a JSON object');
+  }
+  const ms = typeof claims.exp === 'number' ? claims.exp * 1000 : NaN;
+  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw invalid('has no valid numeric exp claim');
+  return ms;
+}
 
 const EXPIRING_SOON_MS = 10 * 60 * 1000;
 const MIN_REFRESH_DELAY_MS = 1000;
@@ -84,7 +114,7 @@ function toAccessToken(value, what) {
   }
   if (token === '') throw error('InvalidToken', `${what} is an empty token`);
   try {
-    return { token, expiresOnTimestamp: decodeAccessToken(token).expiresOn.getTime() };
+    return { token, expiresOnTimestamp: tokenExpiryMs(token) };
   } catch (e) {
     if (!isAcsIdentityError(e, 'InvalidToken')) throw e;
     if (expiresOn === undefined || expiresOn === null) {

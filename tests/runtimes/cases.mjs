@@ -130,4 +130,34 @@ const quickstartCases = [
   },
 ];
 
-export const cases = [...signingCases, ...clientCases, ...quickstartCases];
+const b64u = (o) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o))))
+    .replace(/=+$/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
+
+const credentialCases = [
+  {
+    name: 'AcsTokenCredential and decodeAccessToken agree on token expiry',
+    async run(lib) {
+      const exp = Math.floor(Date.now() / 1000) + 7200;
+      const token = `${b64u({ alg: 'RS256', typ: 'JWT' })}.${b64u({ exp, iat: exp - 60, skypeid: 'acs:r_u', acsScope: 'chat,voip', name: 'Zoë ✓' })}.c2ln`;
+      const info = lib.decodeAccessToken(token);
+      assert.equal(info.expiresOn.getTime(), exp * 1000);
+      assert.equal(info.communicationUserId, '8:acs:r_u');
+      assert.deepEqual(info.scopes, ['chat', 'voip']);
+      assert.equal(info.claims.name, 'Zoë ✓', 'UTF-8 claims');
+      let calls = 0;
+      const credential = new lib.AcsTokenCredential({ tokenRefresher: async () => (calls++, token) });
+      const [a, b] = await Promise.all([credential.getToken(), credential.getToken()]);
+      assert.equal(a.expiresOnTimestamp, exp * 1000);
+      assert.equal(b.token, token);
+      assert.equal(calls, 1, 'concurrent callers share one refresh');
+      credential.dispose();
+      await assert.rejectsCode(lib, credential.getToken(), 'Disposed');
+      assert.throwsCode(lib, () => lib.decodeAccessToken('a.b.c.d.e'), 'InvalidToken');
+    },
+  },
+];
+
+export const cases = [...signingCases, ...clientCases, ...quickstartCases, ...credentialCases];
