@@ -1,0 +1,549 @@
+// Writes BENCHMARKS.md and bench/charts/*.svg from the results of one run. The hand-written
+// analysis (bench/analysis.md) is included as its "Where the time and bytes go" section.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { barChart, COLORS } from './charts.mjs';
+import { fmt } from './stats.mjs';
+
+const TARGETS = {
+  bundleGzip: 12_000,
+  signChromium: 10,
+  signNode: 2,
+  nativeWithin: 3,
+  roundTripCpu: 1 / 3,
+  coldNodeMs: 10,
+};
+
+const n0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
+const x2 = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : '–');
+/** "1.23× (1.1–1.4)" from a summary of ratios */
+const ratio = (s) => (s && s.n ? `**${fmt(s.median, 3)}×** (${fmt(s.p10, 3)}–${fmt(s.p90, 3)})` : '–');
+/** "123 (110–130)" */
+const spread = (s, d = 3) => (s && s.n ? `${fmt(s.median, d)} (${fmt(s.p10, d)}–${fmt(s.p90, d)})` : '–');
+const iqr = (s, d = 3) => (s && s.n ? `${fmt(s.q1, d)}–${fmt(s.q3, d)}` : '–');
+const met = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
+const ok = (x) => x !== undefined && x !== null && !x.error;
+const errOf = (x) => (x?.error ? `not measured: ${x.error}` : 'not measured');
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function charts(r, dir) {
+  mkdirSync(dir, { recursive: true });
+  const out = {};
+  const save = (name, svg) => {
+    writeFileSync(join(dir, `${name}.svg`), svg);
+    out[name] = `bench/charts/${name}.svg`;
+  };
+
+  if (ok(r.size)) {
+    const o = r.size.browserApp.ours;
+    const s = r.size.browserApp.sdk;
+    const w = r.size.worker;
+    save(
+      'size',
+      barChart({
+        title: 'Size: min+gzip bytes (smaller is better)',
+        subtitle: 'esbuild --bundle --minify --format=esm; gzip -9 per file; ours = JS + .wasm',
+        unit: 'B',
+        groups: [
+          {
+            label: 'Browser app calling createUserAndToken',
+            bars: [
+              { label: 'acs-identity (JS + wasm)', value: o.total.gzip, segments: [{ value: o.js.gzip, color: COLORS.alt, label: 'JS' }, { value: o.wasm.gzip, color: COLORS.ours, label: 'wasm' }] },
+              { label: '@azure/communication-identity', value: s.total.gzip, color: COLORS.sdk },
+            ],
+          },
+          {
+            label: 'Edge Worker bundle (acs-identity/worker)',
+            bars: [{ label: 'acs-identity (JS + wasm)', value: w.total.gzip, segments: [{ value: w.js.gzip, color: COLORS.alt, label: 'JS' }, { value: w.wasm.gzip, color: COLORS.ours, label: 'wasm' }] }],
+          },
+        ],
+        targets: [{ value: TARGETS.bundleGzip, label: 'target 12,000' }],
+        legend: [{ label: 'our JS', color: COLORS.alt }, { label: 'our .wasm', color: COLORS.ours }, { label: 'SDK', color: COLORS.sdk }],
+      }),
+    );
+  }
+
+  const sig = r.signing;
+  if (sig) {
+    const groups = [];
+    const label = { node: 'Node', deno: 'Deno', bun: 'Bun', chromium: 'Chromium (headless)' };
+    const entries = [...Object.entries(sig.runtimes ?? {}), ...(sig.chromium ? [['chromium', sig.chromium]] : [])].filter(([, v]) => ok(v));
+    for (const [name, v] of entries) {
+      groups.push({
+        label: `${label[name]} ${v.version ?? ''}`,
+        bars: [
+          { label: 'acs-identity signRequest', value: v.ours.median, lo: v.ours.p10, hi: v.ours.p90, color: COLORS.ours },
+          { label: 'SDK access-key policy', value: v.sdk.median, lo: v.sdk.p10, hi: v.sdk.p90, color: COLORS.sdk },
+        ],
+      });
+    }
+    const nat = r.native;
+    if (nat && ok(nat.release)) {
+      const bars = [];
+      for (const [p, lbl] of [['release', 'opt-level 3'], ['size', 'opt-level "z"']]) {
+        if (!ok(nat[p])) continue;
+        bars.push({ label: `native call, ${lbl}`, value: nat[p].call.opsPerSec.median, lo: nat[p].call.opsPerSec.p10, hi: nat[p].call.opsPerSec.p90, color: COLORS.native });
+      }
+      groups.push({ label: 'Native Rust (same core function, no JS boundary)', bars });
+    }
+    save(
+      'signing',
+      barChart({
+        title: 'Signing: signed requests per second (log scale, larger is better)',
+        subtitle: 'median with p10–p90 whiskers; same request, key and body; interleaved samples',
+        unit: '/s',
+        log: true,
+        groups,
+      }),
+    );
+    save(
+      'signing-ratio',
+      barChart({
+        title: 'Signing speed, acs-identity ÷ SDK (larger is better)',
+        subtitle: 'per-pair ratio of interleaved samples: median, p10–p90; targets: ≥ 2× in Node, ≥ 10× in Chromium',
+        unit: '',
+        format: (v) => `${Number(v.toPrecision(3))}×`,
+        groups: [
+          {
+            label: '',
+            bars: entries.map(([name, v]) => ({
+              label: label[name],
+              value: v.ratio.median,
+              lo: v.ratio.p10,
+              hi: v.ratio.p90,
+              color: COLORS.ours,
+              note: name === 'node' ? '(target 2×)' : name === 'chromium' ? '(target 10×)' : '',
+            })),
+          },
+        ],
+        targets: [{ value: 1, label: 'parity' }],
+      }),
+    );
+  }
+
+  if (ok(r.roundtrip)) {
+    const c = r.roundtrip.cpuUsPerCall;
+    const bar = (s, lbl, color) => ({ label: lbl, value: s.median, lo: s.p10, hi: s.p90, color });
+    save(
+      'roundtrip',
+      barChart({
+        title: 'Client CPU per createUserAndToken round trip, Node (smaller is better)',
+        subtitle: 'process.cpuUsage() user+system per call; emulator in another process; median, p10–p90',
+        unit: 'µs',
+        groups: [
+          { label: 'Clients', bars: [bar(c.ours, 'acs-identity', COLORS.ours), bar(c.sdk, '@azure/communication-identity', COLORS.sdk)] },
+          { label: 'Transport floors (same request, no client)', bars: [bar(c.floorFetch, 'global fetch (undici)', COLORS.floor), bar(c.floorHttp, 'node:http keep-alive', COLORS.floor)] },
+        ],
+        targets: [{ value: c.sdk.median * TARGETS.roundTripCpu, label: 'target ⅓ of SDK' }],
+      }),
+    );
+  }
+
+  const cold = r.cold;
+  if (cold) {
+    const groups = [];
+    for (const [name, v] of Object.entries(cold.processes ?? {})) {
+      if (!ok(v)) continue;
+      groups.push({
+        label: { node: 'Node', deno: 'Deno', bun: 'Bun' }[name],
+        bars: [
+          { label: 'acs-identity', value: v.ours.importAndSignMs.median, lo: v.ours.importAndSignMs.p10, hi: v.ours.importAndSignMs.p90, color: COLORS.ours },
+          { label: 'SDK policy', value: v.sdk.importAndSignMs.median, lo: v.sdk.importAndSignMs.p10, hi: v.sdk.importAndSignMs.p90, color: COLORS.sdk },
+        ],
+      });
+    }
+    if (groups.length) {
+      save(
+        'coldstart-processes',
+        barChart({
+          title: 'Cold start: import → first signature in a fresh process (smaller is better)',
+          subtitle: 'performance.now() inside the process, from user code start; median, p10–p90',
+          unit: 'ms',
+          groups,
+          targets: [{ value: TARGETS.coldNodeMs, label: 'target 10 ms (Node)' }],
+        }),
+      );
+    }
+    const hosts = [];
+    if (ok(cold.chromium)) {
+      const c = cold.chromium;
+      hosts.push({
+        label: 'Chromium: navigation start → first signature',
+        bars: [
+          { label: 'acs-identity', value: c.ours.sinceOriginMs.median, lo: c.ours.sinceOriginMs.p10, hi: c.ours.sinceOriginMs.p90, color: COLORS.ours },
+          { label: 'SDK policy', value: c.sdk.sinceOriginMs.median, lo: c.sdk.sinceOriginMs.p10, hi: c.sdk.sinceOriginMs.p90, color: COLORS.sdk },
+          { label: 'empty module (baseline)', value: c.empty.sinceOriginMs.median, lo: c.empty.sinceOriginMs.p10, hi: c.empty.sinceOriginMs.p90, color: COLORS.base },
+        ],
+      });
+    }
+    if (ok(cold.workerd)) {
+      const f = cold.workerd.firstResponseMs;
+      hosts.push({
+        label: 'workerd: new Miniflare → first response (includes Miniflare start)',
+        bars: [
+          { label: 'acs-identity', value: f.ours.median, lo: f.ours.p10, hi: f.ours.p90, color: COLORS.ours },
+          { label: 'SDK policy', value: f.sdk.median, lo: f.sdk.p10, hi: f.sdk.p90, color: COLORS.sdk },
+          { label: 'no-import Worker (baseline)', value: f.empty.median, lo: f.empty.p10, hi: f.empty.p90, color: COLORS.base },
+        ],
+      });
+    }
+    if (hosts.length) {
+      save('coldstart-hosts', barChart({ title: 'Cold start in hosts (smaller is better)', subtitle: 'median, p10–p90', unit: 'ms', groups: hosts }));
+    }
+  }
+
+  if (ok(r.edge) && Array.isArray(r.edge)) {
+    save(
+      'edge-throughput',
+      barChart({
+        title: 'Edge token endpoint: requests per second (larger is better)',
+        subtitle: 'POST /token in workerd (Miniflare) vs our client calling the emulator directly from Node; median, p10–p90 of rounds',
+        unit: '/s',
+        groups: r.edge.map((e) => ({
+          label: `concurrency ${e.concurrency}`,
+          bars: [
+            { label: 'Worker (workerd)', value: e.edge.rps.median, lo: e.edge.rps.p10, hi: e.edge.rps.p90, color: COLORS.ours },
+            { label: 'direct (baseline)', value: e.direct.rps.median, lo: e.direct.rps.p10, hi: e.direct.rps.p90, color: COLORS.floor },
+          ],
+        })),
+      }),
+    );
+    save(
+      'edge-latency',
+      barChart({
+        title: 'Edge token endpoint: latency p50 and p99 (log scale, smaller is better)',
+        subtitle: 'every request of every round pooled',
+        unit: 'ms',
+        log: true,
+        groups: r.edge.map((e) => ({
+          label: `concurrency ${e.concurrency}`,
+          bars: [
+            { label: 'Worker p50', value: e.edge.latencyMs.p50, color: COLORS.ours },
+            { label: 'Worker p99', value: e.edge.latencyMs.p99, color: COLORS.ours },
+            { label: 'direct p50', value: e.direct.latencyMs.p50, color: COLORS.floor },
+            { label: 'direct p99', value: e.direct.latencyMs.p99, color: COLORS.floor },
+          ],
+        })),
+      }),
+    );
+  }
+  return out;
+}
+
+/** The verdicts of the targets, from one run's results. */
+export function targets(r) {
+  const t = [];
+  const size = ok(r.size) ? r.size.browserApp : null;
+  t.push({
+    what: 'Browser bundle (createUserAndToken app, JS + wasm) ≤ 12,000 B gzip',
+    value: size ? `${n0(size.ours.total.gzip)} B (SDK ${n0(size.sdk.total.gzip)} B)` : '–',
+    ok: size ? size.ours.total.gzip <= TARGETS.bundleGzip : undefined,
+  });
+  const sc = r.signing?.chromium;
+  t.push({ what: 'Signing ≥ 10× the SDK in Chromium', value: ok(sc) ? ratio(sc.ratio) : '–', ok: ok(sc) ? sc.ratio.median >= TARGETS.signChromium : undefined });
+  const sn = r.signing?.runtimes?.node;
+  t.push({ what: 'Signing ≥ 2× the SDK in Node', value: ok(sn) ? ratio(sn.ratio) : '–', ok: ok(sn) ? sn.ratio.median >= TARGETS.signNode : undefined });
+  const nat = r.native?.release;
+  if (ok(sn) && ok(nat)) {
+    const slower = nat.call.opsPerSec.median / sn.ours.median;
+    t.push({
+      what: 'Signing within 3× of native Rust (Node signRequest vs native, same work)',
+      value: `${x2(slower)} slower than native${ok(sc) ? `; Chromium ${x2(nat.call.opsPerSec.median / sc.ours.median)}` : ''}`,
+      ok: slower <= TARGETS.nativeWithin,
+    });
+  } else t.push({ what: 'Signing within 3× of native Rust', value: '–', ok: undefined });
+  const rt = r.roundtrip;
+  t.push({ what: 'Client CPU per round trip ≤ ⅓ of the SDK’s (Node)', value: ok(rt) ? ratio(rt.ratio) : '–', ok: ok(rt) ? rt.ratio.median <= TARGETS.roundTripCpu : undefined });
+  const cn = r.cold?.processes?.node;
+  t.push({
+    what: 'Cold start in Node ≤ 10 ms to the first signature (import + first signRequest)',
+    value: ok(cn) ? `${fmt(cn.ours.importAndSignMs.median, 3)} ms (${fmt(cn.ours.sinceOriginMs.median, 3)} ms since process start)` : '–',
+    ok: ok(cn) ? cn.ours.importAndSignMs.median <= TARGETS.coldNodeMs : undefined,
+  });
+  return t;
+}
+
+export function writeReport({ results: r, benchDir, root }) {
+  const chartFiles = charts(r, join(benchDir, 'charts'));
+  const img = (name, alt) => (chartFiles[name] ? `![${alt}](${chartFiles[name]})\n` : '');
+  const v = r.versions ?? {};
+  const m = r.machine;
+  const L = [];
+  const p = (...lines) => L.push(...lines);
+
+  p(
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.mjs) from bench/results.json; edit bench/analysis.md or bench/lib/report.mjs, not this file. -->',
+    '',
+    `acs-identity ${v.acsIdentity ?? '?'} against the official SDK \`@azure/communication-identity\` ${v.sdk?.['@azure/communication-identity'] ?? '?'}, measured in the same run` +
+      ` on ${r.generatedAt.slice(0, 10)} (commit ${v.git?.commit ?? '?'}${v.git?.dirty ? ', with uncommitted changes' : ''}${r.quick ? ', **--quick run: few samples**' : ''}).` +
+      ' Every figure is a median over repeated samples with its spread (p10–p90); ours and the SDK are sampled alternately, so both see the same machine load, and ratios are taken pair by pair.' +
+      ' The machine is shared and was busy: read the ratios; absolute times are noise-prone.',
+    '',
+  );
+  if (r.package?.notes?.length) p(`> Note: ${r.package.notes.join('; ')}.`, '');
+
+  // ---- headline -------------------------------------------------------------------------------
+  p('## Results as ratios', '');
+  const rows = [];
+  const size = ok(r.size) ? r.size.browserApp : null;
+  if (size) rows.push(['Browser app size (JS + wasm, gzip)', `**${fmt(size.ours.total.gzip / size.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(size.ours.total.gzip)} B vs ${n0(size.sdk.total.gzip)} B`]);
+  for (const [name, lbl] of [['node', 'Node'], ['deno', 'Deno'], ['bun', 'Bun']]) {
+    const s = r.signing?.runtimes?.[name];
+    if (ok(s)) rows.push([`Signing speed, ${lbl}`, `${ratio(s.ratio)} the SDK’s`, `${n0(s.ours.median)} vs ${n0(s.sdk.median)} signatures/s`]);
+  }
+  if (ok(r.signing?.chromium)) {
+    const s = r.signing.chromium;
+    rows.push(['Signing speed, Chromium', `${ratio(s.ratio)} the SDK’s`, `${n0(s.ours.median)} vs ${n0(s.sdk.median)} signatures/s`]);
+  }
+  if (ok(r.native?.release) && ok(r.signing?.runtimes?.node)) {
+    const nat = r.native.release.call.opsPerSec.median;
+    rows.push(['Signing, Node vs native Rust', `native is **${x2(nat / r.signing.runtimes.node.ours.median)}** faster`, `${n0(nat)} signatures/s native (opt-level 3)`]);
+  }
+  if (ok(r.roundtrip)) {
+    const c = r.roundtrip.cpuUsPerCall;
+    rows.push(['Client CPU per createUserAndToken, Node', `${ratio(r.roundtrip.ratio)} the SDK’s`, `${n0(c.ours.median)} vs ${n0(c.sdk.median)} µs per call`]);
+  }
+  const cn = r.cold?.processes?.node;
+  if (ok(cn)) rows.push(['Cold start, Node: import → first signature', `**${fmt(cn.ours.importAndSignMs.median / cn.sdk.importAndSignMs.median, 3)}×** the SDK’s time`, `${fmt(cn.ours.importAndSignMs.median, 3)} vs ${fmt(cn.sdk.importAndSignMs.median, 3)} ms`]);
+  const cc = r.cold?.chromium;
+  if (ok(cc)) rows.push(['Cold start, Chromium: navigation → first signature', `**${fmt(cc.ours.sinceOriginMs.median / cc.sdk.sinceOriginMs.median, 3)}×** the SDK’s time`, `${fmt(cc.ours.sinceOriginMs.median, 3)} vs ${fmt(cc.sdk.sinceOriginMs.median, 3)} ms`]);
+  if (ok(r.edge) && Array.isArray(r.edge)) {
+    for (const e of r.edge) rows.push([`Edge endpoint throughput, concurrency ${e.concurrency}`, `${ratio(e.rpsRatio)} of calling the service directly`, `${n0(e.edge.rps.median)} vs ${n0(e.direct.rps.median)} requests/s; p50 ${fmt(e.edge.latencyMs.p50, 3)} ms vs ${fmt(e.direct.latencyMs.p50, 3)} ms`]);
+  }
+  p(table(['', 'acs-identity, ratio (p10–p90)', 'absolute (median)'], rows), '');
+
+  p('### Targets', '');
+  p(table(['target', 'this run', 'verdict'], targets(r).map((t) => [t.what, t.value, met(t.ok)])), '');
+  p('Where a target is missed, [Where the time and bytes go](#where-the-time-and-bytes-go) says what costs what and what would fix it.', '');
+
+  // ---- machine ---------------------------------------------------------------------------------
+  p('## Machine and versions', '');
+  p(
+    table(
+      ['', ''],
+      [
+        ['CPU', `${m.cpuModel}, ${m.cores} cores${m.cgroupCpus ? ` (cgroup limit ${m.cgroupCpus})` : ''}`],
+        ['Memory', `${m.memoryGiB} GiB`],
+        ['OS', m.os],
+        ['Load average (1, 5, 15 min) at start / end', `${m.loadAverage.join(', ')} / ${(m.loadAverageAtEnd ?? []).join(', ')}`],
+        ['Node', `${v.node} (V8 ${v.v8})`],
+        ['Chromium (headless, playwright-core)', v.chromium ?? 'not available'],
+        ['workerd / Miniflare', `${v.workerd ?? '?'} / ${v.miniflare ?? '?'}`],
+        ['Deno / Bun', `${v.deno ?? 'not installed'} / ${v.bun ?? 'not installed'}`],
+        ['Rust', v.rustc ?? '?'],
+        ['esbuild / wasm-bindgen / binaryen (wasm-opt)', `${v.esbuild} / ${v.wasmBindgen} / ${v.binaryen}`],
+        ['acs-identity', `${v.acsIdentity} (pkg/ built ${r.package?.builtAt ?? '?'})`],
+        ['SDK', Object.entries(v.sdk ?? {}).map(([k, x]) => `${k} ${x}`).join(', ')],
+        ['Run time', `${fmt(r.totalSeconds, 3)} s (${Object.entries(r.phaseSeconds ?? {}).map(([k, x]) => `${k} ${fmt(x, 2)} s`).join(', ')})`],
+      ],
+    ),
+    '',
+  );
+
+  // ---- method ----------------------------------------------------------------------------------
+  p(
+    '## Method',
+    '',
+    '- `npm run bench` (`node bench/run.mjs`) builds `pkg/` when it is stale, copies it to `bench/node_modules/acs-identity` (so that a concurrent build cannot change what is measured) and imports it by name, as an application would. The SDK is the root devDependency. Nothing is installed.',
+    '- **Spread.** Every benchmark repeats; tables give the median and p10–p90 (p25–p75, the IQR, where a column says so). Ours and the SDK alternate sample by sample (ABBA order), and a ratio is computed per pair and then summarised, so a burst of load from other work on the machine hits both sides of a pair.',
+    `- **Samples** (this run): signing ${r.plan.signing.samples} × ~${r.plan.signing.sampleMs} ms per contestant and runtime; native ${r.plan.native.samples} × ~${r.plan.native.sampleMs} ms; round trips ${r.plan.roundtrip.samples} samples × ${r.plan.roundtrip.calls} calls after ${r.plan.roundtrip.warmup} warm-up calls; cold start ${r.plan.cold.node} fresh Node processes per variant (${r.plan.cold.other} for Deno and Bun), ${r.plan.cold.chromium} page loads, ${r.plan.cold.workerd} Miniflare starts; edge ${r.plan.edge.rounds} rounds of ${r.plan.edge.plan.map((x) => `${x.requests} requests at concurrency ${x.concurrency}`).join(' and ')}.`,
+    '- **Servers.** The emulator (`node emulator/main.mjs --port 0 --quiet`) runs in its own process; Miniflare runs workerd as its own process; pages are served from loopback. The run talks to nothing else.',
+    '',
+  );
+
+  // ---- 1. size ---------------------------------------------------------------------------------
+  p('## 1. Size', '');
+  if (size) {
+    const o = size.ours;
+    const s = size.sdk;
+    const w = r.size.worker;
+    p(
+      'The same browser app — `new CommunicationIdentityClient(connectionString).createUserAndToken([\'chat\', \'voip\'])` (bench/apps/) — bundled by esbuild with `--bundle --minify --format=esm --platform=browser`. Ours is the JS bundle plus the `.wasm` it fetches, each compressed on its own as a server sends them. gzip level 9; brotli quality 11.' +
+        ` Both apps are also run in Chromium against the emulator: ${r.size.appsWork ? Object.entries(r.size.appsWork).map(([k, x]) => `${k} ${x ? 'works' : '**fails**'}`).join(', ') : 'not checked'}.`,
+      '',
+      table(
+        ['', 'raw', 'gzip', 'brotli'],
+        [
+          ['**acs-identity app, total**', n0(o.total.raw), `**${n0(o.total.gzip)}**`, n0(o.total.brotli)],
+          ['— JS bundle', n0(o.js.raw), n0(o.js.gzip), n0(o.js.brotli)],
+          ['— `acs_identity_bg.wasm`', n0(o.wasm.raw), n0(o.wasm.gzip), n0(o.wasm.brotli)],
+          ['**@azure/communication-identity app**', n0(s.total.raw), `**${n0(s.total.gzip)}**`, n0(s.total.brotli)],
+          ['**Edge Worker bundle, total** (`acs-identity/worker`, minified, workerd conditions)', n0(w.total.raw), `**${n0(w.total.gzip)}**`, n0(w.total.brotli)],
+          ['— JS', n0(w.js.raw), n0(w.js.gzip), n0(w.js.brotli)],
+          ['— wasm (the same file)', n0(w.wasm.raw), n0(w.wasm.gzip), n0(w.wasm.brotli)],
+        ],
+      ),
+      '',
+      img('size', 'size chart'),
+      `Minified bytes by input — ours: ${Object.entries(o.inputs).map(([k, x]) => `${k} ${n0(x)}`).join(', ')}; the SDK: ${Object.entries(s.inputs).map(([k, x]) => `${k} ${n0(x)}`).join(', ')}.`,
+      '',
+    );
+  } else p(errOf(r.size), '');
+
+  // ---- 2. signing ------------------------------------------------------------------------------
+  p(
+    '## 2. Signing',
+    '',
+    'Signed requests per second for one `POST /identities` request with a 65-byte JSON body and the current date. **Ours:** `signRequest({ method, url, body, accessKey })`, which returns a new headers object. **SDK:** `createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(key)).sendRequest(request, next)` from `@azure/communication-common`, with one pipeline request reused and a no-op `next` — only the SDK’s signing step, not its HTTP pipeline, which is the strict comparison for us. Before measuring, both sign the same request and must produce the same `Authorization` header. In Node, Deno and Bun the SDK hashes with `node:crypto`; in Chromium with Web Crypto (asynchronous). Each runtime runs `bench/signing-runtime.mjs` in its own process; Chromium runs the esbuild bundle of `bench/browser/signing.mjs`.',
+    '',
+  );
+  const sigRows = [];
+  for (const [name, lbl] of [['node', 'Node'], ['deno', 'Deno'], ['bun', 'Bun']]) {
+    const s = r.signing?.runtimes?.[name];
+    if (ok(s)) sigRows.push([`${lbl} ${s.version}`, spread(s.ours), spread(s.sdk), ratio(s.ratio)]);
+    else if (s) sigRows.push([lbl, errOf(s), '', '']);
+  }
+  if (ok(r.signing?.chromium)) {
+    const s = r.signing.chromium;
+    sigRows.push([`Chromium ${s.version}`, spread(s.ours), spread(s.sdk), ratio(s.ratio)]);
+  } else if (r.signing) sigRows.push(['Chromium', errOf(r.signing?.chromium ?? { error: r.chromiumUnavailable }), '', '']);
+  p(table(['runtime', 'ours, signatures/s (p10–p90)', 'SDK, signatures/s (p10–p90)', 'ours ÷ SDK (p10–p90)'], sigRows), '');
+  p(img('signing-ratio', 'signing ratio chart'), img('signing', 'signing throughput chart'));
+  const nat = r.native;
+  if (nat && (ok(nat.release) || ok(nat.size))) {
+    p(
+      '**Native reference.** `bench/native/` is a tiny cargo package (its own workspace, depending on the crate by path, no other dependency) that times `acs_identity::core::signing::sign_request` with `std::time::Instant`, run by `cargo run --release --manifest-path bench/native/Cargo.toml`. *call* is what one `signRequest` call does in Rust without the JavaScript boundary — decode the base64 key, parse the URL, sign; *sign* is `sign_request` alone. It is built twice: `release` (opt-level 3, LTO), the physical reference, and `size` (opt-level "z", the profile the `.wasm` is built with). Native SHA-256 uses the CPU’s SHA extensions (sha2’s runtime detection) where the CPU has them; WebAssembly has no such instructions.',
+      '',
+    );
+    const nr = [];
+    for (const [prof, lbl] of [['release', 'release (opt-level 3)'], ['size', 'size (opt-level "z")']]) {
+      const x = nat[prof];
+      if (!ok(x)) {
+        if (x) nr.push([lbl, errOf(x), '', '']);
+        continue;
+      }
+      nr.push([lbl, spread(x.call.opsPerSec), spread(x.call.nsPerOp), spread(x.sign.nsPerOp)]);
+    }
+    p(table(['native build', 'call, signatures/s', 'call, ns each', 'sign_request alone, ns each'], nr), '');
+    const sn = r.signing?.runtimes?.node;
+    if (ok(nat.release) && ok(sn)) {
+      const nc = nat.release.call.opsPerSec.median;
+      p(
+        `Native (opt-level 3) signs **${x2(nc / sn.ours.median)}** faster than \`signRequest\` in Node${ok(r.signing.chromium) ? ` and **${x2(nc / r.signing.chromium.ours.median)}** faster than in Chromium` : ''} (medians; target: within 3×).`,
+        '',
+      );
+    }
+  } else if (nat) p(`Native reference: ${errOf(nat.release ?? nat)}`, '');
+
+  // ---- 3. round trips --------------------------------------------------------------------------
+  p('## 3. Round trips', '');
+  if (ok(r.roundtrip)) {
+    const c = r.roundtrip.cpuUsPerCall;
+    const w = r.roundtrip.wallMsPerCall;
+    p(
+      `Client CPU time per \`createUserAndToken(['chat', 'voip'])\` in Node ${r.roundtrip.node}: \`process.cpuUsage()\` (user + system) of the client process over ${r.roundtrip.callsPerSample} sequential calls, divided by the calls, after ${r.roundtrip.warmup} warm-up calls each and a GC before every sample. The emulator runs in another process (its CPU is not counted). Ours uses the runtime’s \`fetch\`; the SDK its \`node:http\` client (\`allowInsecureConnection: true\` for the emulator’s http). Two **transport floors** send the same signed request without either client — with the global \`fetch\` (undici) and with \`node:http\` and a keep-alive agent — to show what the transport alone costs here.`,
+      '',
+      table(
+        ['', 'CPU µs per call (p10–p90)', 'IQR', 'wall ms per call (p10–p90)', '÷ SDK CPU (p10–p90)'],
+        [
+          ['**acs-identity**', spread(c.ours), iqr(c.ours), spread(w.ours), ratio(r.roundtrip.ratio)],
+          ['**@azure/communication-identity**', spread(c.sdk), iqr(c.sdk), spread(w.sdk), '1×'],
+          ['floor: global `fetch` + `signRequest`', spread(c.floorFetch), iqr(c.floorFetch), spread(w.floorFetch), ratio(r.roundtrip.floorRatio.fetch)],
+          ['floor: `node:http` + `signRequest`', spread(c.floorHttp), iqr(c.floorHttp), spread(w.floorHttp), ratio(r.roundtrip.floorRatio.http)],
+        ],
+      ),
+      '',
+      img('roundtrip', 'round trip chart'),
+    );
+  } else p(errOf(r.roundtrip), '');
+
+  // ---- 4. cold start ---------------------------------------------------------------------------
+  p('## 4. Cold start', '');
+  const cp = r.cold?.processes;
+  if (cp) {
+    p(
+      '**Node, Deno, Bun** — a fresh process per sample (`bench/cold/node-{empty,ours,sdk}.mjs`, the three interleaved). Inside, `performance.now()` (milliseconds since the process’s time origin) at user code start, after `await import(...)` of the package (ours: the `.wasm` read, compiled and instantiated; the SDK: its access-key policy, `AzureKeyCredential` and `createPipelineRequest`) and after the first signature. The parent also times spawn → exit. *import + first sign* is what the library costs; *since process start* adds the runtime’s own start, which no library changes (the empty script shows it).',
+      '',
+    );
+    const rows2 = [];
+    for (const [name, lbl] of [['node', 'Node'], ['deno', 'Deno'], ['bun', 'Bun']]) {
+      const x = cp[name];
+      if (!x) continue;
+      if (!ok(x)) {
+        rows2.push([lbl, errOf(x), '', '', '', '']);
+        continue;
+      }
+      for (const [vv, vl] of [['ours', 'acs-identity'], ['sdk', 'SDK policy'], ['empty', 'empty script']]) {
+        const d = x[vv];
+        rows2.push([`${lbl}: ${vl}`, vv === 'empty' ? '–' : spread(d.importMs), vv === 'empty' ? '–' : spread(d.firstSignMs), vv === 'empty' ? '–' : `**${spread(d.importAndSignMs)}**`, spread(d.sinceOriginMs), spread(d.parentWallMs)]);
+      }
+    }
+    p(table(['', 'import, ms', 'first sign, ms', 'import + first sign, ms', 'since process start, ms', 'spawn → exit (parent), ms'], rows2), '');
+    p(img('coldstart-processes', 'cold start chart (processes)'));
+  }
+  if (ok(r.cold?.chromium)) {
+    const c = r.cold.chromium;
+    p(
+      '**Chromium** — a new browser context (empty cache) per sample, the page’s module script bundled by esbuild; `performance.now()` in the page is time since navigation start (arrivals are the Resource Timing `responseEnd` of the script and the `.wasm`). Ours: the bundle’s top-level await fetches, compiles and instantiates the `.wasm`, then the first `signRequest`. SDK: the policy’s modules evaluated, then one signature (Web Crypto). The empty module is the page’s own floor.',
+      '',
+      table(
+        ['', 'script arrived, ms', '.wasm arrived, ms', 'module evaluated, ms', 'first sign, ms', 'navigation → first signature, ms'],
+        [
+          ['acs-identity', spread(c.ours.scriptArrivedMs), spread(c.ours.wasmArrivedMs), spread(c.ours.loadedMs), spread(c.ours.firstSignMs), `**${spread(c.ours.sinceOriginMs)}**`],
+          ['SDK policy', spread(c.sdk.scriptArrivedMs), '–', spread(c.sdk.loadedMs), spread(c.sdk.firstSignMs), `**${spread(c.sdk.sinceOriginMs)}**`],
+          ['empty module', spread(c.empty.scriptArrivedMs), '–', spread(c.empty.loadedMs), '–', spread(c.empty.sinceOriginMs)],
+        ],
+      ),
+      '',
+    );
+  }
+  if (ok(r.cold?.workerd)) {
+    const c = r.cold.workerd;
+    p(
+      '**workerd** (Miniflare) — time from `new Miniflare(...)` to the first response of a Worker that signs one request per fetch. This **includes Miniflare’s own start** (and workerd’s), so a Worker with no imports is the baseline; the difference is what the module costs at start-up (ours: compiling and instantiating the `.wasm`). workerd evaluates every Worker’s modules at start-up, so the *second isolate* row — one Miniflare with two copies of our Worker, the first request to the second after the first has answered — shows what is left per isolate on its first request, against a warm request to the first.',
+      '',
+      table(
+        ['', 'new Miniflare → first response, ms', 'warm request, ms'],
+        [
+          ['acs-identity', `**${spread(c.firstResponseMs.ours)}**`, spread(c.warmResponseMs.ours)],
+          ['SDK policy', `**${spread(c.firstResponseMs.sdk)}**`, spread(c.warmResponseMs.sdk)],
+          ['no-import Worker', spread(c.firstResponseMs.empty), spread(c.warmResponseMs.empty)],
+          ['two Workers of ours: first response of the first', spread(c.secondIsolate.bothStartMs), ''],
+          ['— first request to the second isolate', spread(c.secondIsolate.firstOfSecondIsolate), ''],
+          ['— warm request to the first isolate', spread(c.secondIsolate.warmOfFirstIsolate), ''],
+        ],
+      ),
+      '',
+    );
+  }
+  p(img('coldstart-hosts', 'cold start chart (hosts)'));
+
+  // ---- 5. edge ---------------------------------------------------------------------------------
+  p('## 5. Edge token endpoint', '');
+  if (ok(r.edge) && Array.isArray(r.edge)) {
+    p(
+      '`POST /token` with an HS256 app token (100 users) to the ready Worker (`export { default } from \'acs-identity/worker\'`, bundled as wrangler does, `IDENTITY_MAPPING=customId`) in workerd through Miniflare’s `dispatchFetch`, the emulator upstream in its own process. **Baseline:** the same upstream call made directly from Node with our client — `createUserAndToken([\'chat\', \'voip\'], { customId: sub })` — at the same concurrency. Identities are created in a warm-up, so both paths then issue tokens for existing users. The two alternate round by round.',
+      '',
+      table(
+        ['concurrency', 'Worker req/s (p10–p90)', 'direct req/s (p10–p90)', 'Worker ÷ direct (p10–p90)', 'Worker p50 / p99 ms', 'direct p50 / p99 ms'],
+        r.edge.map((e) => [String(e.concurrency), spread(e.edge.rps), spread(e.direct.rps), ratio(e.rpsRatio), `${fmt(e.edge.latencyMs.p50, 3)} / ${fmt(e.edge.latencyMs.p99, 3)}`, `${fmt(e.direct.latencyMs.p50, 3)} / ${fmt(e.direct.latencyMs.p99, 3)}`]),
+      ),
+      '',
+      img('edge-throughput', 'edge throughput chart'),
+      img('edge-latency', 'edge latency chart'),
+    );
+  } else p(errOf(r.edge), '');
+
+  // ---- analysis --------------------------------------------------------------------------------
+  const analysis = join(benchDir, 'analysis.md');
+  if (existsSync(analysis)) p(readFileSync(analysis, 'utf8').trim(), '');
+
+  p(
+    '## Reproducing',
+    '',
+    '```sh',
+    'npm run bench              # about 3–5 minutes on 2 busy cores; writes bench/results.json, bench/charts/*.svg, BENCHMARKS.md',
+    'node bench/run.mjs --quick # few samples, to try the script',
+    'node bench/run.mjs --only signing,cold --no-report   # some benchmarks; results in bench/.work/results.json',
+    '```',
+    '',
+    'Raw samples of every benchmark are in `bench/results.json`.',
+    '',
+  );
+  writeFileSync(join(root, 'BENCHMARKS.md'), L.join('\n'));
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// `npm run bench`: size, signing, round trips, cold start and the edge endpoint — ours vs the
+// official SDK (@azure/communication-identity), measured in the same run. Writes bench/results.json,
+// bench/charts/*.svg and BENCHMARKS.md. See BENCHMARKS.md for the method.
+//
+//   node bench/run.mjs [--quick] [--only size,signing,native,roundtrip,cold,edge] [--no-report | --report]
+//
+// Builds pkg/ first when it is stale (scripts/build.mjs) and measures a private copy of it (other
+// builds may replace pkg/ meanwhile). Starts only loopback servers and child processes, and ends
+// every one of them, also on failure or Ctrl-C. Installs nothing beyond the root devDependencies.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build as buildPkg, isStale } from '../scripts/build.mjs';
+import { measureSize } from './size.mjs';
+import { signingChromium, signingNative, signingRuntimes } from './signing.mjs';
+import { measureRoundTrips } from './roundtrip.mjs';
+import { bundleWorkers, coldChromium, coldProcesses, coldWorkerd } from './coldstart.mjs';
+import { measureEdge } from './edge.mjs';
+import { cleanupAll, startEmulatorProcess } from './lib/procs.mjs';
+import { bundlePages, startWeb, withPage } from './lib/web.mjs';
+import { machine, versions } from './lib/env.mjs';
+import { writeReport } from './lib/report.mjs';
+import { sleep } from './lib/stats.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = join(benchDir, '..');
+const work = join(benchDir, '.work');
+const pkgDir = join(benchDir, 'node_modules', 'acs-identity');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg ? new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',')) : null;
+const want = (name) => !only || only.has(name);
+
+/** Sample counts: enough for a median and a p10–p90 spread; --quick is for trying the script. */
+const PLAN = quick
+  ? { signing: { samples: 5, sampleMs: 60 }, native: { samples: 5, sampleMs: 50 }, roundtrip: { samples: 4, calls: 20, warmup: 10 },
+      cold: { node: 5, other: 3, chromium: 4, workerd: 2 }, edge: { rounds: 2, plan: [{ concurrency: 1, requests: 40 }, { concurrency: 50, requests: 200 }] } }
+  : { signing: { samples: 21, sampleMs: 100 }, native: { samples: 21, sampleMs: 100 }, roundtrip: { samples: 15, calls: 40, warmup: 30 },
+      cold: { node: 25, other: 11, chromium: 15, workerd: 9 }, edge: { rounds: 6, plan: [{ concurrency: 1, requests: 100 }, { concurrency: 50, requests: 500 }] } };
+
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const t0 = Date.now();
+const phaseTimes = {};
+async function phase(name, fn) {
+  const t = Date.now();
+  log(`${name}...`);
+  try {
+    return await fn();
+  } catch (e) {
+    log(`${name} failed: ${e.stack ?? e}`);
+    return { error: String(e.message ?? e).split('\n')[0] };
+  } finally {
+    phaseTimes[name] = (Date.now() - t) / 1000;
+    log(`${name} done in ${phaseTimes[name].toFixed(1)} s`);
+  }
+}
+
+/** pkg/ up to date (built if stale), then copied to bench/node_modules/acs-identity. */
+async function preparePackage() {
+  const notes = [];
+  if (isStale()) {
+    log('pkg/ is stale: building it (node scripts/build.mjs)');
+    try {
+      buildPkg({ quiet: true });
+    } catch (e) {
+      if (!existsSync(join(root, 'pkg', '.build-stamp'))) throw e;
+      notes.push(`the build failed (${String(e.message).split('\n')[0]}); the existing pkg/ was measured`);
+      log(notes.at(-1));
+    }
+  }
+  // A build elsewhere replaces pkg/ (remove, then write, stamp last): copy only between two equal stamps.
+  const stampFile = join(root, 'pkg', '.build-stamp');
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const before = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : null;
+    if (before) {
+      rmSync(pkgDir, { recursive: true, force: true });
+      mkdirSync(dirname(pkgDir), { recursive: true });
+      cpSync(join(root, 'pkg'), pkgDir, { recursive: true });
+      const after = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : null;
+      if (after === before && existsSync(join(pkgDir, '.build-stamp')) && readFileSync(join(pkgDir, '.build-stamp'), 'utf8') === before) {
+        return { builtAt: before.trim(), stale: isStale(), notes };
+      }
+    }
+    log('pkg/ is being rebuilt by someone else; waiting');
+    await sleep(3000);
+  }
+  throw new Error('pkg/ kept changing while it was copied');
+}
+
+async function main() {
+  mkdirSync(work, { recursive: true });
+  const results = { generatedAt: new Date().toISOString(), quick, machine: machine(), plan: PLAN };
+  results.package = await preparePackage();
+  const webDir = join(work, 'web');
+  rmSync(webDir, { recursive: true, force: true });
+
+  // 1. Size (also bundles the apps that the browser phases serve).
+  results.size = await phase('size', () => measureSize({ benchDir, pkgDir, outDir: webDir }));
+
+  const needWeb = want('signing') || want('cold') || want('size');
+  let web = null;
+  if (needWeb) {
+    await bundlePages(benchDir, webDir);
+    web = await phase('chromium start', () => startWeb(webDir));
+    if (web?.error || !web) {
+      results.chromiumUnavailable = web?.error ?? 'Chromium is not installed';
+      web = null;
+    }
+  }
+  results.versions = versions(root, { pkgDir, chromium: web?.version });
+
+  const runtimes = { node: process.execPath };
+  for (const r of ['deno', 'bun']) if (results.versions[r]) runtimes[r] = join(root, 'node_modules', '.bin', r);
+
+  let emulator = null;
+  try {
+    if (want('size') || want('roundtrip') || want('edge')) {
+      emulator = await startEmulatorProcess(root);
+    }
+
+    // The size benchmark's two apps must work: each creates a user and a token in Chromium.
+    if (want('size') && web && emulator && !results.size.error) {
+      results.size.appsWork = await phase('size: apps run', async () => {
+        const out = {};
+        for (const app of ['ours-browser-app', 'sdk-browser-app']) {
+          out[app] = await withPage(web, `${app}.html#cs=${encodeURIComponent(emulator.connectionString)}`, async (page) => {
+            await page.waitForFunction(() => document.body?.dataset.ok !== undefined, null, { timeout: 30_000 });
+            return page.evaluate(() => document.body.dataset.ok === 'true' && document.body.dataset.user.startsWith('8:acs:'));
+          });
+        }
+        return out;
+      });
+    }
+
+    // 2. Signing.
+    if (want('signing')) {
+      results.signing = {};
+      results.signing.runtimes = await phase('signing: node, deno, bun', () => signingRuntimes({ benchDir, root, runtimes, ...PLAN.signing }));
+      if (web) results.signing.chromium = await phase('signing: chromium', () => signingChromium({ web, ...PLAN.signing }));
+    }
+    if (want('native') || want('signing')) {
+      results.native = await phase('signing: native rust', () => signingNative({ benchDir, root, ...PLAN.native }));
+    }
+
+    // 3. Round trips.
+    if (want('roundtrip') && emulator) {
+      results.roundtrip = await phase('round trips', () => measureRoundTrips({ benchDir, emulator, ...PLAN.roundtrip }));
+    }
+
+    // 4. Cold start.
+    if (want('cold')) {
+      results.cold = {};
+      const procs = { node: { cmd: process.execPath, samples: PLAN.cold.node } };
+      for (const r of ['deno', 'bun']) if (runtimes[r]) procs[r] = { cmd: runtimes[r], samples: PLAN.cold.other };
+      results.cold.processes = await phase('cold start: processes', () => coldProcesses({ benchDir, runtimes: procs, samples: PLAN.cold.node }));
+      if (web) results.cold.chromium = await phase('cold start: chromium', () => coldChromium({ web, samples: PLAN.cold.chromium }));
+      const wdDir = join(work, 'workers');
+      results.cold.workerd = await phase('cold start: workerd', async () => {
+        await bundleWorkers(benchDir, pkgDir, wdDir);
+        return coldWorkerd({ dir: wdDir, samples: PLAN.cold.workerd });
+      });
+    }
+    await web?.close();
+    web = null;
+
+    // 5. Edge.
+    if (want('edge') && emulator && results.size?.files?.worker) {
+      const { CommunicationIdentityClient } = await import('acs-identity');
+      results.edge = await phase('edge', () =>
+        measureEdge({ workerFile: results.size.files.worker, emulator, Client: CommunicationIdentityClient, ...PLAN.edge }),
+      );
+    }
+  } finally {
+    await web?.close();
+    await emulator?.close();
+  }
+
+  results.machine.loadAverageAtEnd = machine().loadAverage;
+  results.phaseSeconds = phaseTimes;
+  results.totalSeconds = (Date.now() - t0) / 1000;
+  if (results.size?.files) delete results.size.files; // machine paths
+  if (results.size?.worker) delete results.size.worker.file;
+  // A partial run (--only) does not overwrite the committed report unless --report is given.
+  if (!args.includes('--no-report') && (!only || args.includes('--report'))) {
+    writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeReport({ results, benchDir, root });
+    log(`wrote bench/results.json, bench/charts/*.svg and BENCHMARKS.md in ${results.totalSeconds.toFixed(0)} s`);
+  } else {
+    writeFileSync(join(work, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote bench/.work/results.json in ${results.totalSeconds.toFixed(0)} s`);
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  log(`failed: ${e.stack ?? e}`);
+  process.exitCode = 1;
+} finally {
+  await cleanupAll();
+}
