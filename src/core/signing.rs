@@ -18,9 +18,13 @@ use super::url::Url;
 /// The headers that the scheme names, in the order they are signed.
 pub const SIGNED_HEADERS: &str = "x-ms-date;host;x-ms-content-sha256";
 
-/// A decoded access key. Its `Debug` never shows the bytes.
+/// A decoded access key, with its HMAC state already keyed (so each signature hashes only the
+/// message, not the key pads again). Its `Debug` never shows the bytes.
 #[derive(Clone)]
-pub struct AccessKey(Vec<u8>);
+pub struct AccessKey {
+    bytes: Vec<u8>,
+    mac: Hmac<Sha256>,
+}
 
 impl std::fmt::Debug for AccessKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,7 +50,10 @@ impl AccessKey {
                 key.len() - trimmed.len() <= 2 && (key.len() == trimmed.len() || key.len() % 4 == 0)
             });
         match decoded {
-            Some(bytes) if !bytes.is_empty() => Ok(AccessKey(bytes)),
+            Some(bytes) if !bytes.is_empty() => match Hmac::<Sha256>::new_from_slice(&bytes) {
+                Ok(mac) => Ok(AccessKey { bytes, mac }),
+                Err(_) => Err(Error::new(ErrorKind::InvalidAccessKey, "the access key cannot key HMAC-SHA256")),
+            },
             _ => Err(Error::new(
                 ErrorKind::InvalidAccessKey,
                 "the access key is not valid base64 (expected the key as shown in the Azure portal)",
@@ -55,13 +62,12 @@ impl AccessKey {
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     /// base64(HMAC-SHA256(key, message)).
     pub fn sign(&self, message: &[u8]) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac = self.mac.clone();
         mac.update(message);
         STANDARD.encode(mac.finalize().into_bytes())
     }
@@ -80,7 +86,20 @@ pub fn string_to_sign(
     host: &str,
     hash: &str,
 ) -> String {
-    format!("{method}\n{path_and_query}\n{date};{host};{hash}")
+    let parts = [
+        method,
+        "\n",
+        path_and_query,
+        "\n",
+        date,
+        ";",
+        host,
+        ";",
+        hash,
+    ];
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 /// Normalises a method as `fetch` does (the six standard ones in any case become upper case) and
@@ -134,7 +153,13 @@ pub fn sign_request(
     );
     let signature = key.sign(string_to_sign.as_bytes());
     Ok(SignedHeaders {
-        authorization: format!("HMAC-SHA256 SignedHeaders={SIGNED_HEADERS}&Signature={signature}"),
+        authorization: [
+            "HMAC-SHA256 SignedHeaders=",
+            SIGNED_HEADERS,
+            "&Signature=",
+            &signature,
+        ]
+        .concat(),
         date,
         content_hash,
         string_to_sign,
