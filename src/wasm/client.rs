@@ -330,139 +330,152 @@ impl CommunicationIdentityClient {
     /// `createUser(options?)` → `{ communicationUserId, customId? }`.
     #[wasm_bindgen(js_name = createUser)]
     pub fn create_user(&self, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::CreateUser {
-                custom_id: opt_string(&options, "customId").js()?,
-                scopes: None,
-                expires_in_minutes: None,
-            };
-            match inner.execute(op, &options).await? {
-                OperationOutput::Identity { id, custom_id, .. } => {
-                    Ok(user_object(&id, custom_id.as_deref()).into())
-                }
-                _ => Err(to_js(unexpected("the identity"))),
-            }
-        })
+        let op = opt_string(&options, "customId").map(|custom_id| Operation::CreateUser {
+            custom_id,
+            scopes: None,
+            expires_in_minutes: None,
+        });
+        self.run(op, options, Shape::User)
     }
 
     /// `createUserAndToken(scopes, options?)` → `{ user, token, expiresOn }`.
     #[wasm_bindgen(js_name = createUserAndToken)]
     pub fn create_user_and_token(&self, scopes_arg: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::CreateUser {
-                custom_id: opt_string(&options, "customId").js()?,
-                scopes: Some(scopes(&scopes_arg).js()?),
-                expires_in_minutes: expires(&options).js()?,
-            };
-            match inner.execute(op, &options).await? {
-                OperationOutput::Identity {
-                    id,
-                    custom_id,
-                    access_token: Some(t),
-                    ..
-                } => {
-                    let o = token_object(&t);
-                    set(&o, "user", &user_object(&id, custom_id.as_deref()));
-                    Ok(o.into())
-                }
-                _ => Err(to_js(unexpected("the identity and its access token"))),
-            }
-        })
+        let op = (|| {
+            Ok(Operation::CreateUser {
+                custom_id: opt_string(&options, "customId")?,
+                scopes: Some(scopes(&scopes_arg)?),
+                expires_in_minutes: expires(&options)?,
+            })
+        })();
+        self.run(op, options, Shape::UserAndToken)
     }
 
     /// `getToken(user, scopes, options?)` → `{ token, expiresOn }`.
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, user: JsValue, scopes_arg: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::IssueToken {
-                id: user_id(&user).js()?,
-                scopes: scopes(&scopes_arg).js()?,
-                expires_in_minutes: expires(&options).js()?,
-            };
-            match inner.execute(op, &options).await? {
-                OperationOutput::Token(t) => Ok(token_object(&t).into()),
-                _ => Err(to_js(unexpected("the access token"))),
-            }
-        })
+        let op = (|| {
+            Ok(Operation::IssueToken {
+                id: user_id(&user)?,
+                scopes: scopes(&scopes_arg)?,
+                expires_in_minutes: expires(&options)?,
+            })
+        })();
+        self.run(op, options, Shape::Token)
     }
 
     /// `revokeTokens(user, options?)` → `undefined`.
     #[wasm_bindgen(js_name = revokeTokens)]
     pub fn revoke_tokens(&self, user: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::RevokeTokens {
-                id: user_id(&user).js()?,
-            };
-            inner.execute(op, &options).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let op = user_id(&user).map(|id| Operation::RevokeTokens { id });
+        self.run(op, options, Shape::Nothing)
     }
 
     /// `deleteUser(user, options?)` → `undefined`.
     #[wasm_bindgen(js_name = deleteUser)]
     pub fn delete_user(&self, user: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::DeleteUser {
-                id: user_id(&user).js()?,
-            };
-            inner.execute(op, &options).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let op = user_id(&user).map(|id| Operation::DeleteUser { id });
+        self.run(op, options, Shape::Nothing)
     }
 
     /// `getUser(user, options?)` (preview) → `{ communicationUserId, customId?, lastTokenIssuedAt? }`.
     #[wasm_bindgen(js_name = getUser)]
     pub fn get_user(&self, user: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let op = Operation::GetUser {
-                id: user_id(&user).js()?,
-            };
-            match inner.execute(op, &options).await? {
-                OperationOutput::Identity {
-                    id,
-                    custom_id,
-                    last_token_issued_at_ms,
-                    ..
-                } => {
-                    let o = user_object(&id, custom_id.as_deref());
-                    if let Some(ms) = last_token_issued_at_ms {
-                        set(&o, "lastTokenIssuedAt", &date(ms));
-                    }
-                    Ok(o.into())
-                }
-                _ => Err(to_js(unexpected("the identity"))),
-            }
-        })
+        let op = user_id(&user).map(|id| Operation::GetUser { id });
+        self.run(op, options, Shape::UserDetails)
     }
 
     /// `getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, ... })` → `{ token, expiresOn }`.
     #[wasm_bindgen(js_name = getTokenForTeamsUser)]
     pub fn get_token_for_teams_user(&self, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            if !options.is_object() {
-                return Err(to_js(Error::invalid_argument(
-                    "options",
-                    "getTokenForTeamsUser takes { teamsUserAadToken, clientId, userObjectId }",
-                )));
-            }
+        let op = if options.is_object() {
             let field = |k: &str| opt_string(&options, k).map(Option::unwrap_or_default);
-            let op = Operation::ExchangeTeamsToken {
-                token: field("teamsUserAadToken").js()?,
-                app_id: field("clientId").js()?,
-                user_id: field("userObjectId").js()?,
-            };
-            match inner.execute(op, &options).await? {
-                OperationOutput::Token(t) => Ok(token_object(&t).into()),
-                _ => Err(to_js(unexpected("the access token"))),
+            (|| {
+                Ok(Operation::ExchangeTeamsToken {
+                    token: field("teamsUserAadToken")?,
+                    app_id: field("clientId")?,
+                    user_id: field("userObjectId")?,
+                })
+            })()
+        } else {
+            Err(Error::invalid_argument(
+                "options",
+                "getTokenForTeamsUser takes { teamsUserAadToken, clientId, userObjectId }",
+            ))
+        };
+        self.run(op, options, Shape::Token)
+    }
+}
+
+/// What a method returns to JavaScript, from the operation's output.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `{ communicationUserId, customId? }`
+    User,
+    /// `{ user, token, expiresOn }`
+    UserAndToken,
+    /// `{ token, expiresOn }`
+    Token,
+    /// `undefined`
+    Nothing,
+    /// `{ communicationUserId, customId?, lastTokenIssuedAt? }`
+    UserDetails,
+}
+
+fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> {
+    let value = match (shape, out) {
+        (Shape::Nothing, _) => JsValue::UNDEFINED,
+        (Shape::Token, OperationOutput::Token(t)) => token_object(&t).into(),
+        (Shape::User, OperationOutput::Identity { id, custom_id, .. }) => {
+            user_object(&id, custom_id.as_deref()).into()
+        }
+        (
+            Shape::UserAndToken,
+            OperationOutput::Identity {
+                id,
+                custom_id,
+                access_token: Some(t),
+                ..
+            },
+        ) => {
+            let o = token_object(&t);
+            set(&o, "user", &user_object(&id, custom_id.as_deref()));
+            o.into()
+        }
+        (
+            Shape::UserDetails,
+            OperationOutput::Identity {
+                id,
+                custom_id,
+                last_token_issued_at_ms,
+                ..
+            },
+        ) => {
+            let o = user_object(&id, custom_id.as_deref());
+            if let Some(ms) = last_token_issued_at_ms {
+                set(&o, "lastTokenIssuedAt", &date(ms));
             }
-        })
+            o.into()
+        }
+        (Shape::UserAndToken, _) => {
+            return Err(to_js(unexpected("the identity and its access token")))
+        }
+        (Shape::Token, _) => return Err(to_js(unexpected("the access token"))),
+        _ => return Err(to_js(unexpected("the identity"))),
+    };
+    Ok(value)
+}
+
+impl CommunicationIdentityClient {
+    /// Runs one operation: a rejected promise for bad arguments, else one shared future type for
+    /// every method (one copy of the async machinery in the binary, not one per method).
+    fn run(&self, op: crate::core::Result<Operation>, options: JsValue, shape: Shape) -> Promise {
+        let op = match op {
+            Ok(op) => op,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
+        let inner = self.inner.clone();
+        future_to_promise(async move { shape_output(shape, inner.execute(op, &options).await?) })
     }
 }
 
