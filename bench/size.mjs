@@ -1,6 +1,7 @@
 // 1. Size: min+gzip bytes of the same browser app (createUserAndToken) bundled with esbuild
 // (--bundle --minify --format=esm --platform=browser), ours (JS + the .wasm it fetches) vs the
-// official SDK; the package's .wasm alone; the edge Worker bundle (JS + .wasm).
+// official SDK; a page that only holds tokens (acs-identity/credential vs the SDK's
+// AzureCommunicationTokenCredential); the package's .wasm alone; the edge Worker bundle (JS + .wasm).
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -57,6 +58,9 @@ export async function measureSize({ benchDir, pkgDir, outDir }) {
 
   const ours = await browser('ours-browser-app');
   const sdk = await browser('sdk-browser-app');
+  // A page that only holds tokens (calling / chat): the credential alone, no client and no key.
+  const oursCredential = await browser('ours-credential-app');
+  const sdkCredential = await browser('sdk-credential-app');
 
   // The Worker as wrangler bundles it: workerd conditions, the .wasm kept as a module import.
   const workerDir = join(outDir, 'worker');
@@ -83,6 +87,10 @@ export async function measureSize({ benchDir, pkgDir, outDir }) {
     browserApp: {
       ours: { js: ours.js, wasm, total: sum(ours.js, wasm), inputs: ours.inputs },
       sdk: { js: sdk.js, total: sdk.js, inputs: sdk.inputs },
+    },
+    credentialApp: {
+      ours: { js: oursCredential.js, total: oursCredential.js, inputs: oursCredential.inputs },
+      sdk: { js: sdkCredential.js, total: sdkCredential.js, inputs: sdkCredential.inputs },
     },
     wasm,
     worker: { js: workerJs, wasm, total: sum(workerJs, wasm), inputs: breakdown(wr.metafile, benchDir), file: workerFile },

@@ -292,6 +292,8 @@ export function writeReport({ results: r, benchDir, root }) {
   const rows = [];
   const size = ok(r.size) ? r.size.browserApp : null;
   if (size) rows.push(['Browser app size (JS + wasm, gzip)', `**${fmt(size.ours.total.gzip / size.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(size.ours.total.gzip)} B vs ${n0(size.sdk.total.gzip)} B`]);
+  const cred = ok(r.size) ? r.size.credentialApp : null;
+  if (cred) rows.push(['Browser page holding tokens only (credential, gzip)', `**${fmt(cred.ours.total.gzip / cred.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(cred.ours.total.gzip)} B vs ${n0(cred.sdk.total.gzip)} B`]);
   for (const [name, lbl] of [['node', 'Node'], ['deno', 'Deno'], ['bun', 'Bun']]) {
     const s = r.signing?.runtimes?.[name];
     if (ok(s)) rows.push([`Signing speed, ${lbl}`, `${ratio(s.ratio)} the SDK’s`, `${n0(s.ours.median)} vs ${n0(s.sdk.median)} signatures/s`]);
