@@ -25,7 +25,8 @@ const APP_TOKEN_LIFETIME_S = 60 * 60;
 const www = join(root, 'www');
 const pkg = join(root, 'pkg');
 
-const TYPES = {
+/** Content types of the files the local servers serve. */
+export const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -34,6 +35,7 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.ico': 'image/x-icon',
   '.ts': 'text/plain; charset=utf-8',
 };
 
@@ -193,7 +195,7 @@ function startDemoServer({ port, secret, config }) {
     }
     if (!st?.isFile()) return sendError(res, 404, 'NotFound', `${path} was not found`);
     const headers = {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': st.size,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',

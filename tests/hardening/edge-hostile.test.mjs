@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { rawSocket } from '../support/raw-socket.mjs';
 import { Miniflare } from 'miniflare';
 import { startEmulator } from '../../emulator/server.mjs';
 import {
@@ -51,24 +52,6 @@ async function post(body, headers = {}) {
 async function stillServing() {
   const r = await post(undefined);
   assert.equal(r.status, 200, `still serving (${r.status} ${r.text})`);
-}
-
-/** Raw bytes on a fresh socket; resolves with what came back before the close or the timeout. */
-function rawSocket(payload, timeoutMs = 5000) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let data = '';
-    const done = (how) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ data, how });
-    };
-    const timer = setTimeout(() => done('timeout'), timeoutMs);
-    socket.on('data', (d) => (data += d));
-    socket.on('close', () => done('closed'));
-    socket.on('error', () => done('error'));
-    socket.on('connect', () => socket.write(payload));
-  });
 }
 
 test('invalid JSON and invalid UTF-8 bodies → 400 InvalidRequestBody', async () => {
@@ -119,19 +102,19 @@ test('huge and endless bodies → 413 without reading them all', async () => {
 
 test('duplicate, oversized and garbage headers → 4xx or closed, no crash', async () => {
   // Two Authorization headers are joined into one value, which is not a valid bearer token.
-  const dup = await rawSocket(
+  const dup = await rawSocket(port, 
     `POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token()}\r\nauthorization: Bearer ${token()}\r\ncontent-length: 0\r\n\r\n`,
   );
   assert.match(dup.data, /^HTTP\/1\.1 401/);
   // Two different Content-Lengths (a request-smuggling shape) never reach the handler: workerd's
   // own HTTP parser refuses them (it answers 500 locally; Cloudflare's front end answers 400
   // before any Worker runs).
-  const cl = await rawSocket(`POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}`);
+  const cl = await rawSocket(port, `POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}`);
   assert.ok(cl.data === '' || /^HTTP\/1\.1 (4\d\d|500)/.test(cl.data), cl.data.slice(0, 30));
   assert.ok(!cl.data.includes('"token"'), 'no token was minted for it');
-  const huge = await rawSocket(`GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-filler: ${'a'.repeat(256 * 1024)}\r\n\r\n`);
+  const huge = await rawSocket(port, `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-filler: ${'a'.repeat(256 * 1024)}\r\n\r\n`);
   assert.ok(huge.data === '' || /^HTTP\/1\.1 4\d\d/.test(huge.data), huge.data.slice(0, 30));
-  const garbage = await rawSocket('\x00\x01\x02 not http\r\n\r\n');
+  const garbage = await rawSocket(port, '\x00\x01\x02 not http\r\n\r\n');
   // workerd answers an unparseable request line with 400, or 501 for an unknown method.
   assert.ok(garbage.data === '' || /^HTTP\/1\.1 (4\d\d|501)/.test(garbage.data), garbage.data.slice(0, 30));
   await stillServing();

@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { rawSocket } from '../support/raw-socket.mjs';
 import { startEmulator } from '../../emulator/server.mjs';
 import { call, createUser, rawRequest, V } from '../emulator/helpers.mjs';
 import { contentHash, hmac, httpDate } from '../emulator/sign.mjs';
@@ -19,27 +20,6 @@ after(() => emu?.close());
 async function stillServing() {
   const r = await call(emu, 'POST', '/identities', { apiVersion: V.LATEST });
   assert.equal(r.status, 201, `still serving (${r.status} ${r.text})`);
-}
-
-/** Sends raw bytes on a fresh socket; resolves with what came back before the close. */
-function rawSocket(payload, { endAfterWrite = false, timeoutMs = 8000 } = {}) {
-  return new Promise((resolve) => {
-    const socket = net.connect(emu.port, '127.0.0.1');
-    let data = '';
-    const done = (how) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ data, how });
-    };
-    const timer = setTimeout(() => done('timeout'), timeoutMs);
-    socket.on('data', (d) => (data += d));
-    socket.on('close', () => done('closed'));
-    socket.on('error', () => done('error'));
-    socket.on('connect', () => {
-      socket.write(payload);
-      if (endAfterWrite) socket.end();
-    });
-  });
 }
 
 function signedHead(method, pathAndQuery, body, extra = '') {
@@ -114,10 +94,10 @@ test('duplicate and oversized headers → 4xx, no crash', async () => {
   // Two Authorization headers (node joins them with ", "): not a valid HMAC header.
   const body = '';
   const head = signedHead('POST', `/identities?api-version=${V.LATEST}`, body, 'authorization: HMAC-SHA256 SignedHeaders=x&Signature=y\r\ncontent-length: 0\r\n\r\n');
-  const dup = await rawSocket(head, { endAfterWrite: false, timeoutMs: 3000 });
+  const dup = await rawSocket(emu.port, head, { endAfterWrite: false, timeoutMs: 3000 });
   assert.match(dup.data, /^HTTP\/1\.1 4\d\d/);
   // Two different Content-Length headers: request smuggling shape, refused by the parser.
-  const cl = await rawSocket(`POST /identities?api-version=${V.LATEST} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}`, { timeoutMs: 3000 });
+  const cl = await rawSocket(emu.port, `POST /identities?api-version=${V.LATEST} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}`, { timeoutMs: 3000 });
   assert.match(cl.data, /^HTTP\/1\.1 400/);
   const huge = await rawRequest(emu.url, 'GET', '/emulator/health', { headers: { 'x-filler': 'a'.repeat(64 * 1024) } }).catch((e) => ({ error: e }));
   assert.ok(huge.error || huge.status === 431, `oversized headers → 431 (${huge.status})`);
@@ -125,7 +105,7 @@ test('duplicate and oversized headers → 4xx, no crash', async () => {
   for (let i = 0; i < 2000; i++) many[`x-h${i}`] = 'v';
   const r = await rawRequest(emu.url, 'GET', '/emulator/health', { headers: many }).catch((e) => ({ error: e }));
   assert.ok(r.error || (r.status >= 400 && r.status < 500) || r.status === 200, `many headers: ${r.status}`);
-  const garbage = await rawSocket('\x00\x01\x02 not http at all\r\n\r\n', { timeoutMs: 3000 });
+  const garbage = await rawSocket(emu.port, '\x00\x01\x02 not http at all\r\n\r\n', { timeoutMs: 3000 });
   assert.ok(garbage.data === '' || /^HTTP\/1\.1 400/.test(garbage.data), garbage.data.slice(0, 30));
   await stillServing();
 });

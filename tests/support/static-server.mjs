@@ -1,19 +1,8 @@
-// A tiny static file server on a free loopback port (for browser tests and the demo).
+// A tiny static file server on a free loopback port (for the browser tests).
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
+import { MIME_TYPES } from '../../scripts/stack.mjs';
 
 /**
  * Serves `dir` (and optional extra `mounts`: { '/prefix/': absoluteDir }) on host:port.
@@ -54,7 +43,7 @@ export function serveStatic(dir, { port = 0, host = '127.0.0.1', mounts = {} } =
       return;
     }
     res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': st.size,
       'cache-control': 'no-store',
     });
