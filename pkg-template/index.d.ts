@@ -13,7 +13,9 @@ export type AcsIdentityLocalErrorCode =
   | 'Timeout'
   | 'Aborted'
   | 'NetworkError'
-  | 'UnexpectedResponse';
+  | 'UnexpectedResponse'
+  /** `acs-identity/slim` used before `await init(source)`. */
+  | 'NotInitialized';
 
 /** Service codes seen on the wire (the service may send others). */
 export type AcsIdentityServiceErrorCode =

@@ -51,6 +51,13 @@ test('acs-identity/slim: initSync from bytes and from a compiled WebAssembly.Mod
   const mod = await inFreshProcess(consumer, `lib.initSync(new WebAssembly.Module(readFileSync(wasmPath))); console.log(sign());`);
   assert.equal(mod.code, 0, mod.stderr);
   assert.equal(mod.stdout, VECTOR);
+  // Before init: a clear NotInitialized error, not a crash inside the glue.
+  const early = await inFreshProcess(
+    consumer,
+    `try { lib.signRequest({ method: 'GET', url: 'https://x/', accessKey: 'pw==' }) } catch (e) { console.log(e instanceof lib.AcsIdentityError, e.code) }
+     try { new lib.CommunicationIdentityClient('endpoint=https://x/;accesskey=pw==') } catch (e) { console.log(e.code) }`,
+  );
+  assert.equal(early.stdout, 'true NotInitialized\nNotInitialized');
   // Errors are AcsIdentityErrors once initialised (the loader registers the class).
   const err = await inFreshProcess(
     consumer,
