@@ -1,10 +1,10 @@
 // `npm test`: every test of the project, in order of cost. Installs what it needs first
 // (npm packages, the wasm32 target, wasm-bindgen-cli; Chromium through apt when run as root).
 //   node scripts/test.mjs            everything
-//   node scripts/test.mjs --quick    skip lints and the browser wasm tests
+//   node scripts/test.mjs --quick    skip lints, the browser wasm tests and the fuzz smoke pass
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { log, root, run } from './lib.mjs';
+import { capture, log, root, run } from './lib.mjs';
 import { setup } from './setup.mjs';
 import { build, isStale } from './build.mjs';
 
@@ -58,6 +58,17 @@ if (!quick) {
   );
 }
 step('JS tests (node:test)', () => run(process.execPath, ['--test', ...testFiles(join(root, 'tests'))]));
+if (!quick) {
+  // A bounded fuzz pass (fuzz/smoke.sh, FUZZ_SMOKE_SECONDS per target, 30 by default) so that
+  // regressions surface; it needs the nightly toolchain, and cargo-fuzz is installed when missing.
+  step('fuzz smoke pass', () => {
+    if (capture('cargo', ['+nightly', '--version']) !== null && capture('cargo', ['+nightly', 'fuzz', '--version']) === null) {
+      log('installing cargo-fuzz (once)');
+      run('cargo', ['install', 'cargo-fuzz']);
+    }
+    run('bash', [join(root, 'fuzz', 'smoke.sh'), process.env.FUZZ_SMOKE_SECONDS ?? '30']);
+  });
+}
 
 const t0 = Date.now();
 for (const { name, fn } of steps) {

@@ -118,7 +118,8 @@ fn checked_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
 }
 
 /// Parses an RFC 1123 date (`Wed, 13 Apr 2022 18:09:12 GMT`, one- or two-digit day, `GMT` or `UTC`)
-/// to Unix milliseconds. The weekday, when present, must match the date.
+/// to Unix milliseconds. The weekday, when present, must match the date. Year 0000 is refused:
+/// like every date here, the result is within [`MIN_UNIX_MS`]..=[`MAX_UNIX_MS`].
 pub fn parse_rfc1123(s: &str) -> Option<i64> {
     let s = s.trim();
     let (weekday, rest) = match s.split_once(", ") {
@@ -142,7 +143,7 @@ pub fn parse_rfc1123(s: &str) -> Option<i64> {
             return None;
         }
     }
-    Some(ms)
+    in_range(ms).then_some(ms)
 }
 
 /// Parses an ISO 8601 / RFC 3339 timestamp as the service writes it, to Unix milliseconds
@@ -280,6 +281,18 @@ mod tests {
         assert_eq!(
             parse_rfc1123("Tue, 29 Feb 2000 00:00:00 GMT"),
             Some(951_782_400_000)
+        );
+    }
+
+    #[test]
+    fn rfc1123_refuses_year_zero() {
+        // Found by the `signing` fuzz target (fuzz/seeds/signing/crash-rfc1123-year-0000): year
+        // 0000 parsed to an instant before MIN_UNIX_MS that `format_rfc1123` cannot write.
+        assert_eq!(parse_rfc1123("Fri, 01 Dec 0000 23:59:59 GMT"), None);
+        assert_eq!(parse_rfc1123("01 Jan 0000 00:00:00 GMT"), None);
+        assert_eq!(
+            parse_rfc1123("Mon, 01 Jan 0001 00:00:00 GMT"),
+            Some(MIN_UNIX_MS)
         );
     }
 

@@ -1,0 +1,120 @@
+//! The edge token endpoint's request body (`endpoint::parse_body`) and `Content-Length` check,
+//! under three configurations: never panics; an accepted body asks for allowed, distinct scopes
+//! and 60..=1440 minutes (the defaults for an empty body); a refused one is 400, 403 or 413
+//! (413 exactly when the body is over 8 KiB); a JSON body answers as its compact form does.
+#![no_main]
+
+use acs_identity::core::endpoint::{
+    check_content_length, parse_body, Binding, Config, HandlerOptions, KvBinding, MAX_BODY_BYTES,
+};
+use acs_identity::core::json;
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const CS: &str = "endpoint=https://res.communication.azure.com/;accesskey=c2VjcmV0LWtleS1ieXRlcw==";
+const SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
+
+fn configs() -> &'static [Config] {
+    static CONFIGS: OnceLock<Vec<Config>> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let make = |pairs: &[(&str, &str)], kv: KvBinding| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let lookup = move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(Binding::Missing, |(_, v)| Binding::Text(v.clone()))
+            };
+            Config::from_bindings(&lookup, kv, &HandlerOptions::default()).expect("config")
+        };
+        vec![
+            make(
+                &[("ACS_CONNECTION_STRING", CS), ("AUTH_JWT_SECRET", SECRET)],
+                KvBinding::Missing,
+            ),
+            make(
+                &[
+                    ("ACS_CONNECTION_STRING", CS),
+                    ("AUTH_JWKS_URL", "https://login.example.com/keys"),
+                    ("ALLOWED_SCOPES", "chat, voip, chat.join, voip.join"),
+                    ("TOKEN_EXPIRES_IN_MINUTES", "120"),
+                ],
+                KvBinding::Missing,
+            ),
+            make(
+                &[
+                    ("ACS_CONNECTION_STRING", CS),
+                    ("AUTH_JWT_SECRET", SECRET),
+                    ("IDENTITY_MAPPING", "kv"),
+                    ("ALLOWED_SCOPES", "voip"),
+                ],
+                KvBinding::Present,
+            ),
+        ]
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    for config in configs() {
+        let result = parse_body(config, data);
+        match &result {
+            Ok(request) => {
+                assert!(!request.scopes.is_empty());
+                for (i, s) in request.scopes.iter().enumerate() {
+                    assert!(config.allowed_scopes.contains(s), "{s:?} is not allowed");
+                    assert!(!request.scopes[..i].contains(s), "{s:?} twice");
+                }
+                assert!((60..=1440).contains(&request.expires_in_minutes));
+                if data.is_empty() {
+                    assert_eq!(request.scopes, config.allowed_scopes);
+                    assert_eq!(
+                        request.expires_in_minutes,
+                        config.default_expires_in_minutes
+                    );
+                }
+            }
+            Err(r) => {
+                let expected = match r.status {
+                    400 => "InvalidRequestBody",
+                    403 => "ScopeNotAllowed",
+                    413 => "PayloadTooLarge",
+                    other => panic!("status {other}: {r:?}"),
+                };
+                assert_eq!(r.code, expected);
+                assert_eq!(r.status == 413, data.len() > MAX_BODY_BYTES, "{r:?}");
+                assert!(json::parse(&r.body_json()).is_ok());
+            }
+        }
+        // Whitespace and escapes do not matter: the compact JSON text answers the same.
+        if data.len() <= MAX_BODY_BYTES {
+            if let Some(value) = std::str::from_utf8(data)
+                .ok()
+                .and_then(|t| json::parse(t).ok())
+            {
+                let compact = value.to_json_string();
+                if compact.len() <= MAX_BODY_BYTES {
+                    assert_eq!(
+                        parse_body(config, compact.as_bytes()),
+                        result,
+                        "{compact:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    // The Content-Length header: numbers up to 8 KiB pass, bigger ones are 413, others 400.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let line = text.lines().next().unwrap_or("");
+        match check_content_length(Some(line)) {
+            Ok(()) => assert!(line
+                .trim()
+                .parse::<u64>()
+                .is_ok_and(|n| n <= MAX_BODY_BYTES as u64)),
+            Err(r) => assert!(r.status == 400 || r.status == 413, "{r:?}"),
+        }
+    }
+});

@@ -1,0 +1,344 @@
+//! The edge token endpoint's app-token checks: `bearer_token`, `verify_token`, `check_claims`,
+//! `parse_jwks` / `key_candidates` and `jwks_action`. Never panics; a refusal is a 401 (500 only
+//! for an internal failure) whose message contains neither the token (16+ characters), nor any
+//! of its parts (16+), nor the HS256 secret; `Verified` only for an HS256 token whose signature
+//! is the HMAC-SHA256 of its signing input under the configured secret (recomputed here);
+//! `NeedsKey` only for RS256 / ES256 with a JWKS configured; accepted claims have a valid `sub`
+//! and unexpired `exp`.
+//!
+//! Each input is used twice: as the token text (or, when it starts with `{`, a JWKS document),
+//! and through `arbitrary` as generated claims signed with the configured HS256 secret, so that
+//! the fuzzer gets past the signature to the claim checks.
+#![no_main]
+
+use acs_identity::core::endpoint::{
+    bearer_token, check_claims, jwks_action, key_candidates, parse_jwks, verify_token, Binding,
+    Config, HandlerOptions, JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, Verification,
+    CLOCK_SKEW_MS, MAX_SUB_BYTES, MAX_SUB_CHARS,
+};
+use acs_identity::core::json::Json;
+use acs_identity_fuzz::{arb_json, arb_number, assert_not_echoed, b64url, hmac_raw, text};
+use arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const CS: &str = "endpoint=https://res.communication.azure.com/;accesskey=c2VjcmV0LWtleS1ieXRlcw==";
+const SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
+const ISSUER: &str = "https://issuer.example.com/";
+const AUDIENCE: &str = "acs-token-endpoint";
+/// A realistic "now" (2025-07-10) for the generated tokens.
+const NOW_MS: i64 = 1_752_183_579_000;
+
+/// (config, its HS256 secret when it has one)
+fn configs() -> &'static [(Config, Option<&'static str>)] {
+    static CONFIGS: OnceLock<Vec<(Config, Option<&'static str>)>> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let make = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let lookup = move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(Binding::Missing, |(_, v)| Binding::Text(v.clone()))
+            };
+            Config::from_bindings(&lookup, KvBinding::Missing, &HandlerOptions::default())
+                .expect("config")
+        };
+        vec![
+            (
+                make(&[("ACS_CONNECTION_STRING", CS), ("AUTH_JWT_SECRET", SECRET)]),
+                Some(SECRET),
+            ),
+            (
+                make(&[
+                    ("ACS_CONNECTION_STRING", CS),
+                    ("AUTH_JWT_SECRET", SECRET),
+                    ("AUTH_JWKS_URL", "https://login.example.com/keys"),
+                    ("AUTH_ISSUER", ISSUER),
+                    ("AUTH_AUDIENCE", AUDIENCE),
+                ]),
+                Some(SECRET),
+            ),
+            (
+                make(&[
+                    ("ACS_CONNECTION_STRING", CS),
+                    ("AUTH_JWKS_URL", "https://login.example.com/keys"),
+                ]),
+                None,
+            ),
+        ]
+    })
+}
+
+/// Refusals for probe tokens: fixed text (`Display` and `Debug`).
+fn fixed_messages() -> &'static [String] {
+    static FIXED: OnceLock<Vec<String>> = OnceLock::new();
+    FIXED.get_or_init(|| {
+        let mut probes: Vec<String> = (0..12).map(|n| ".".repeat(n)).collect();
+        probes.push("a".into());
+        let body = b64url(br#"{"exp":1}"#);
+        for header in [
+            r#"{}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"ES256"}"#,
+            r#"{"alg":"PS256"}"#,
+            r#"{"alg":"HS256","crit":[]}"#,
+            r#"{"alg":"HS256","kid":1}"#,
+        ] {
+            probes.push(format!("{}.{body}.", b64url(header.as_bytes())));
+            probes.push(format!("{}.{body}.c2ln", b64url(header.as_bytes())));
+        }
+        let mut out = Vec::new();
+        for (config, _) in configs() {
+            for p in &probes {
+                if let Err(r) = verify_token(config, p) {
+                    out.push(format!("{r} {r:?}"));
+                }
+            }
+            for claims in [
+                r#"{}"#,
+                r#"{"exp":"x"}"#,
+                r#"{"exp":1}"#,
+                r#"{"exp":1e13,"nbf":1e13}"#,
+                r#"{"exp":1e13,"iat":1e13}"#,
+                r#"{"exp":1e13}"#,
+                r#"{"exp":1e13,"iss":"x"}"#,
+            ] {
+                let claims = acs_identity::core::json::parse(claims).expect("probe claims");
+                if let Err(r) = check_claims(config, &claims, NOW_MS) {
+                    out.push(format!("{r} {r:?}"));
+                }
+            }
+        }
+        for auth in ["", "Basic x", "Bearer", "Bearer a b"] {
+            if let Err(r) = bearer_token(Some(auth)) {
+                out.push(format!("{r} {r:?}"));
+            }
+        }
+        out
+    })
+}
+
+fn check_token(token: &str, now_ms: i64) {
+    // The header carries it as sent.
+    match bearer_token(Some(&format!("Bearer {token}"))) {
+        Ok(t) => assert_eq!(t, token.trim()),
+        Err(r) => {
+            assert_eq!(r.status, 401);
+            assert!(token.trim().is_empty() || token.trim().contains(char::is_whitespace));
+        }
+    }
+    let secret_shown = |shown: &str| {
+        assert!(!shown.contains(SECRET), "the HS256 secret leaked: {shown}");
+        if token.chars().count() >= 16 {
+            assert_not_echoed(shown, token, fixed_messages(), "the app token");
+        }
+        for part in token.split('.') {
+            if part.chars().count() >= 16 {
+                assert_not_echoed(shown, part, fixed_messages(), "a part of the app token");
+            }
+        }
+    };
+    for (config, secret) in configs() {
+        match verify_token(config, token) {
+            Ok(Verification::Verified(claims)) => {
+                let secret = secret.expect("HS256 is verified only with a secret");
+                let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
+                let header = token.split('.').next().unwrap_or("");
+                let header = acs_identity::core::access_token::decode_base64url(header)
+                    .and_then(|h| String::from_utf8(h).ok())
+                    .and_then(|h| acs_identity::core::json::parse(&h).ok())
+                    .expect("a verified header decodes");
+                assert_eq!(header.get("alg").and_then(Json::as_str), Some("HS256"));
+                let expected = hmac_raw(secret.as_bytes(), signing_input.as_bytes());
+                let given = acs_identity::core::access_token::decode_base64url(signature)
+                    .expect("a verified signature decodes");
+                assert_eq!(given, expected, "Verified with a wrong signature");
+                assert!(matches!(claims, Json::Object(_)));
+                match check_claims(config, &claims, now_ms) {
+                    Ok(sub) => {
+                        assert!(!sub.is_empty());
+                        assert!(sub.chars().count() <= MAX_SUB_CHARS && sub.len() <= MAX_SUB_BYTES);
+                        assert_eq!(claims.get("sub").and_then(Json::as_str), Some(sub.as_str()));
+                        let exp = claims.get("exp").and_then(Json::as_f64).expect("exp");
+                        assert!(
+                            ((exp * 1000.0).floor() as i64).saturating_add(CLOCK_SKEW_MS) > now_ms
+                        );
+                        if let Some(iss) = &config.issuer {
+                            assert_eq!(
+                                claims.get("iss").and_then(Json::as_str),
+                                Some(iss.as_str())
+                            );
+                        }
+                    }
+                    Err(r) => {
+                        assert_eq!(r.status, 401, "{r:?}");
+                        assert!(r.www_authenticate.is_some());
+                        secret_shown(&format!("{r} {r:?}"));
+                    }
+                }
+            }
+            Ok(Verification::NeedsKey(check)) => {
+                assert!(config.jwks_url.is_some());
+                let (signing_input, _) = token.rsplit_once('.').expect("three parts");
+                assert_eq!(check.signing_input, signing_input);
+                assert!(!check.signature.is_empty());
+                if check.alg == KeyAlg::Es256 {
+                    assert_eq!(check.signature.len(), 64);
+                }
+            }
+            Err(r) => {
+                assert!(r.status == 401 || r.status == 500, "{r:?}");
+                if r.status == 401 {
+                    assert!(r.www_authenticate.is_some());
+                }
+                secret_shown(&format!("{r} {r:?}"));
+            }
+        }
+    }
+}
+
+fn check_jwks(text: &str) {
+    let Ok(keys) = parse_jwks(text) else { return };
+    for k in &keys {
+        match (&k.alg, &k.key) {
+            (KeyAlg::Rs256, JwkKey::Rsa { n, e }) => {
+                let n = acs_identity::core::access_token::decode_base64url(n).expect("n");
+                let e = acs_identity::core::access_token::decode_base64url(e).expect("e");
+                assert!(n.len() >= 256 && !e.is_empty() && e.len() <= 8);
+            }
+            (KeyAlg::Es256, JwkKey::EcP256 { x, y }) => {
+                for c in [x, y] {
+                    let c = acs_identity::core::access_token::decode_base64url(c).expect("xy");
+                    assert_eq!(c.len(), 32);
+                }
+            }
+            other => panic!("key type and alg disagree: {other:?}"),
+        }
+    }
+    for alg in [KeyAlg::Rs256, KeyAlg::Es256] {
+        let kid = keys.first().and_then(|k| k.kid.as_deref());
+        for kid in [None, kid, Some("nope")] {
+            let c = key_candidates(&keys, alg, kid);
+            assert!(c.len() <= 4);
+            assert!(c.iter().all(|&i| keys[i].alg == alg));
+        }
+    }
+}
+
+/// Realistic instants (years 1 to 9999) for the JWKS cache policy.
+fn instant(u: &mut Unstructured) -> Result<i64> {
+    u.int_in_range(-62_135_596_800_000..=253_402_300_799_999)
+}
+
+fn check_jwks_policy(u: &mut Unstructured) -> Result<()> {
+    let state = JwksState {
+        fetched_at_ms: if u.arbitrary()? {
+            Some(instant(u)?)
+        } else {
+            None
+        },
+        last_refetch_ms: if u.arbitrary()? {
+            Some(instant(u)?)
+        } else {
+            None
+        },
+        last_failure_ms: if u.arbitrary()? {
+            Some(instant(u)?)
+        } else {
+            None
+        },
+    };
+    let has_match: bool = u.arbitrary()?;
+    let now = instant(u)?;
+    let action = jwks_action(&state, has_match, now);
+    if state.fetched_at_ms.is_none() {
+        assert!(matches!(
+            action,
+            JwksAction::Fetch { refetch: false } | JwksAction::Unavailable
+        ));
+    }
+    if action == JwksAction::Unavailable {
+        assert!(state.fetched_at_ms.is_none());
+    }
+    Ok(())
+}
+
+/// Generated claims (often a plausible `exp`, `sub`, `iss`, `aud`, `nbf`, `iat`), signed HS256.
+fn structured(u: &mut Unstructured) -> Result<(String, i64)> {
+    let mut claims = match arb_json(u, 2)? {
+        Json::Object(m) if u.arbitrary()? => m,
+        _ => Vec::new(),
+    };
+    let offset_s = f64::from(u.int_in_range(-7200..=7200)?);
+    let now_s = (NOW_MS / 1000) as f64;
+    let mut push = |u: &mut Unstructured, name: &str, plausible: Json| -> Result<()> {
+        let value = match u.int_in_range(0..=5)? {
+            0 => return Ok(()),
+            1 => arb_json(u, 1)?,
+            2 => Json::Number(arb_number(u)?),
+            _ => plausible,
+        };
+        claims.push((name.to_string(), value));
+        Ok(())
+    };
+    push(u, "exp", Json::Number(now_s + offset_s))?;
+    push(u, "nbf", Json::Number(now_s - offset_s))?;
+    push(u, "iat", Json::Number(now_s - offset_s.abs()))?;
+    let sub = Json::String(u.arbitrary()?);
+    push(u, "sub", sub)?;
+    push(u, "iss", Json::String(ISSUER.into()))?;
+    let aud = if u.arbitrary()? {
+        Json::String(AUDIENCE.into())
+    } else {
+        Json::Array(vec![
+            Json::String("other".into()),
+            Json::String(AUDIENCE.into()),
+        ])
+    };
+    push(u, "aud", aud)?;
+    let header = match u.int_in_range(0..=7)? {
+        0 => r#"{"alg":"HS256","kid":"k1"}"#.to_string(),
+        1 => arb_json(u, 1)?.to_json_string(),
+        2 => r#"{"alg":"RS256","kid":"k1"}"#.to_string(),
+        3 => r#"{"alg":"ES256"}"#.to_string(),
+        _ => r#"{"alg":"HS256","typ":"JWT"}"#.to_string(),
+    };
+    let signing_input = format!(
+        "{}.{}",
+        b64url(header.as_bytes()),
+        b64url(Json::Object(claims).to_json_string().as_bytes())
+    );
+    let signature = match u.int_in_range(0..=5)? {
+        0 => u.arbitrary::<Vec<u8>>()?,
+        1 => {
+            let mut s = hmac_raw(SECRET.as_bytes(), signing_input.as_bytes());
+            let i = u.choose_index(s.len())?;
+            s[i] ^= 1 << u.int_in_range(0..=7)?;
+            s
+        }
+        _ => hmac_raw(SECRET.as_bytes(), signing_input.as_bytes()),
+    };
+    let now = NOW_MS + i64::from(u.int_in_range(-100_000..=100_000)?) * 1000;
+    Ok((format!("{signing_input}.{}", b64url(&signature)), now))
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(input) = text(data) {
+        if input.starts_with('{') {
+            check_jwks(input);
+        } else {
+            check_token(input, NOW_MS);
+        }
+    }
+    let mut u = Unstructured::new(data);
+    if let Ok((token, now)) = structured(&mut u) {
+        check_token(&token, now);
+    }
+    let _ = check_jwks_policy(&mut Unstructured::new(data));
+});
