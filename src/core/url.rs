@@ -38,6 +38,45 @@ fn valid_host(host: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
 }
 
+/// The signature covers the path and query as written, so they must be what `fetch` sends: the
+/// WHATWG URL parser re-encodes some characters and resolves dot segments before sending. Such
+/// URLs are refused with a message saying what to encode, rather than signed and then rejected
+/// by the service.
+fn check_sent_as_written(path_and_query: &str) -> Result<()> {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    if !path_and_query.is_ascii() {
+        return Err(invalid(
+            "it has non-ASCII characters: percent-encode them (as encodeURIComponent does) before signing",
+        ));
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '\\'))
+    {
+        return Err(invalid(&format!(
+            "its path has '{c}', which fetch would percent-encode or rewrite: encode it before signing"
+        )));
+    }
+    if let Some(c) = query.and_then(|q| q.chars().find(|c| matches!(c, '"' | '\'' | '<' | '>'))) {
+        return Err(invalid(&format!(
+            "its query has '{c}', which fetch would percent-encode: encode it before signing"
+        )));
+    }
+    let dot = |seg: &str| {
+        let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+        seg == "." || seg == ".."
+    };
+    if path.split('/').any(dot) {
+        return Err(invalid(
+            "its path has '.' or '..' segments, which fetch would resolve: sign the resolved path",
+        ));
+    }
+    Ok(())
+}
+
 impl Url {
     /// Parses an absolute `http:` or `https:` URL. User info (`user:pass@`) is refused: it would be
     /// a secret in a place that gets logged.
@@ -87,6 +126,7 @@ impl Url {
         } else {
             format!("/{tail}")
         };
+        check_sent_as_written(&path_and_query)?;
         Ok(Url {
             scheme,
             host: host.to_ascii_lowercase(),
@@ -154,6 +194,38 @@ mod tests {
         assert_eq!(u.authority(), "[::1]:9000");
         assert!(u.is_loopback());
         assert!(!Url::parse("http://128.0.0.1/").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn refuses_what_fetch_would_rewrite() {
+        for (bad, needle) in [
+            ("https://x/caf\u{e9}", "non-ASCII"),
+            ("https://x/a?q=\u{e9}", "non-ASCII"),
+            ("https://x/a{b}", "'{'"),
+            ("https://x/a\\b", "'\\'"),
+            ("https://x/a\"b", "'\"'"),
+            ("https://x/a<b", "'<'"),
+            ("https://x/a`b", "'`'"),
+            ("https://x/a?q='", "'''"),
+            ("https://x/a?q=<", "'<'"),
+            ("https://x/a/./b", "'.' or '..'"),
+            ("https://x/a/../b", "'.' or '..'"),
+            ("https://x/a/%2E%2e/b", "'.' or '..'"),
+            ("https://x/..", "'.' or '..'"),
+        ] {
+            let err = Url::parse(bad).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidUrl, "{bad}");
+            assert!(err.message.contains(needle), "{bad}: {}", err.message);
+        }
+        // What fetch leaves alone is accepted as written.
+        for ok in [
+            "https://x/a%7Bb%7D/%C3%A9?q=%27%22&r=a{b}|c^d",
+            "https://x/a.b/..c/.d./",
+            "https://x/identities/8%3Aacs%3Ax/:issueAccessToken?api-version=2025-06-30",
+            "https://x/a'b!$&()*+,;=:@-._~",
+        ] {
+            assert!(Url::parse(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

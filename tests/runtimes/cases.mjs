@@ -66,7 +66,8 @@ export const signingCases = [
   {
     name: 'a bad URL throws AcsIdentityError InvalidUrl',
     run(lib) {
-      for (const url of ['example.com/path', 'ftp://example.com/', 'https://user:pw@example.com/', 'https://exa mple.com/']) {
+      // The last three would be rewritten by fetch before sending, so a signature over them would not match.
+      for (const url of ['example.com/path', 'ftp://example.com/', 'https://user:pw@example.com/', 'https://exa mple.com/', 'https://x/a/../b', 'https://x/caf\u00e9', 'https://x/a{b}']) {
         assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url, accessKey: 'pw==' }), 'InvalidUrl', url);
       }
     },
