@@ -219,6 +219,19 @@ fn arb_path_and_query() -> impl Strategy<Value = String> {
         prop::option::of("[A-Za-z0-9=&%._-]{0,30}"),
     )
         .prop_map(|(segments, query)| {
+            // `.` and `..` segments (also as %2E) are refused by `Url::parse`: fetch would
+            // resolve them before sending, so they could not be signed as written.
+            let segments: Vec<String> = segments
+                .into_iter()
+                .map(|seg| {
+                    let plain = seg.to_ascii_lowercase().replace("%2e", ".");
+                    if plain == "." || plain == ".." {
+                        format!("x{seg}")
+                    } else {
+                        seg
+                    }
+                })
+                .collect();
             let mut p = format!("/{}", segments.join("/"));
             if let Some(q) = query {
                 p.push('?');
