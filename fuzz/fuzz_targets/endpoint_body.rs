@@ -5,31 +5,20 @@
 #![no_main]
 
 use acs_identity::core::endpoint::{
-    check_content_length, parse_body, Binding, Config, HandlerOptions, KvBinding, MAX_BODY_BYTES,
+    check_content_length, parse_body, Config, KvBinding, MAX_BODY_BYTES,
 };
 use acs_identity::core::json;
+use acs_identity_fuzz::{endpoint_config, ENDPOINT_CS, ENDPOINT_SECRET};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-const CS: &str = "endpoint=https://res.communication.azure.com/;accesskey=c2VjcmV0LWtleS1ieXRlcw==";
-const SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
+const CS: &str = ENDPOINT_CS;
+const SECRET: &str = ENDPOINT_SECRET;
 
 fn configs() -> &'static [Config] {
     static CONFIGS: OnceLock<Vec<Config>> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let make = |pairs: &[(&str, &str)], kv: KvBinding| {
-            let pairs: Vec<(String, String)> = pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let lookup = move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map_or(Binding::Missing, |(_, v)| Binding::Text(v.clone()))
-            };
-            Config::from_bindings(&lookup, kv, &HandlerOptions::default()).expect("config")
-        };
+        let make = endpoint_config;
         vec![
             make(
                 &[("ACS_CONNECTION_STRING", CS), ("AUTH_JWT_SECRET", SECRET)],

@@ -12,18 +12,21 @@
 #![no_main]
 
 use acs_identity::core::endpoint::{
-    bearer_token, check_claims, jwks_action, key_candidates, parse_jwks, verify_token, Binding,
-    Config, HandlerOptions, JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, Verification,
-    CLOCK_SKEW_MS, MAX_SUB_BYTES, MAX_SUB_CHARS,
+    bearer_token, check_claims, jwks_action, key_candidates, parse_jwks, verify_token, Config,
+    JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, Verification, CLOCK_SKEW_MS, MAX_SUB_BYTES,
+    MAX_SUB_CHARS,
 };
 use acs_identity::core::json::Json;
-use acs_identity_fuzz::{arb_json, arb_number, assert_not_echoed, b64url, hmac_raw, text};
+use acs_identity_fuzz::{
+    arb_json, arb_number, assert_not_echoed, b64url, endpoint_config, hmac_raw, text, ENDPOINT_CS,
+    ENDPOINT_SECRET,
+};
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-const CS: &str = "endpoint=https://res.communication.azure.com/;accesskey=c2VjcmV0LWtleS1ieXRlcw==";
-const SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
+const CS: &str = ENDPOINT_CS;
+const SECRET: &str = ENDPOINT_SECRET;
 const ISSUER: &str = "https://issuer.example.com/";
 const AUDIENCE: &str = "acs-token-endpoint";
 /// A realistic "now" (2025-07-10) for the generated tokens.
@@ -33,20 +36,7 @@ const NOW_MS: i64 = 1_752_183_579_000;
 fn configs() -> &'static [(Config, Option<&'static str>)] {
     static CONFIGS: OnceLock<Vec<(Config, Option<&'static str>)>> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let make = |pairs: &[(&str, &str)]| {
-            let pairs: Vec<(String, String)> = pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let lookup = move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map_or(Binding::Missing, |(_, v)| Binding::Text(v.clone()))
-            };
-            Config::from_bindings(&lookup, KvBinding::Missing, &HandlerOptions::default())
-                .expect("config")
-        };
+        let make = |pairs: &[(&str, &str)]| endpoint_config(pairs, KvBinding::Missing);
         vec![
             (
                 make(&[("ACS_CONNECTION_STRING", CS), ("AUTH_JWT_SECRET", SECRET)]),

@@ -173,3 +173,23 @@ pub fn replace_named(v: &Json, name: &str, f: &dyn Fn(&str) -> String) -> Json {
 pub fn text(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(data).ok()
 }
+
+/// The connection string and HS256 secret of the endpoint targets' configurations.
+pub const ENDPOINT_CS: &str =
+    "endpoint=https://res.communication.azure.com/;accesskey=c2VjcmV0LWtleS1ieXRlcw==";
+pub const ENDPOINT_SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
+
+/// An edge endpoint configuration from `(binding, value)` pairs, as the env bindings give them.
+pub fn endpoint_config(
+    pairs: &[(&str, &str)],
+    kv: acs_identity::core::endpoint::KvBinding,
+) -> acs_identity::core::endpoint::Config {
+    use acs_identity::core::endpoint::{Binding, Config, HandlerOptions};
+    let lookup = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(Binding::Missing, |(_, v)| Binding::Text(v.to_string()))
+    };
+    Config::from_bindings(&lookup, kv, &HandlerOptions::default()).expect("config")
+}
