@@ -89,16 +89,44 @@ pub fn format_rfc1123(ms: i64) -> Option<String> {
         return None;
     }
     let p = split(ms);
-    Some(format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[p.weekday],
-        p.day,
-        MONTHS[p.month as usize - 1],
-        p.year,
-        p.hour,
-        p.minute,
-        p.second
-    ))
+    // Written by hand rather than with `format!`: this runs once per signature.
+    let mut out = String::with_capacity(29);
+    out.push_str(DAYS[p.weekday]);
+    out.push_str(", ");
+    push_decimal(&mut out, p.day, 2);
+    out.push(' ');
+    out.push_str(MONTHS[p.month as usize - 1]);
+    out.push(' ');
+    push_decimal(&mut out, p.year as u32, 4);
+    out.push(' ');
+    push_decimal(&mut out, p.hour, 2);
+    out.push(':');
+    push_decimal(&mut out, p.minute, 2);
+    out.push(':');
+    push_decimal(&mut out, p.second, 2);
+    out.push_str(" GMT");
+    Some(out)
+}
+
+/// Appends `n` in decimal, left-padded with zeros to at least `width` digits.
+pub fn push_decimal(out: &mut String, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for _ in digits.len() - i..width {
+        out.push('0');
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 fn num(s: &str) -> Option<u32> {
@@ -240,6 +268,24 @@ pub fn format_python_utc(ms: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_decimal_pads_to_width() {
+        let mut out = String::new();
+        for (n, width) in [
+            (0, 0),
+            (7, 2),
+            (42, 2),
+            (2022, 4),
+            (65_535, 0),
+            (5, 4),
+            (u32::MAX, 2),
+        ] {
+            push_decimal(&mut out, n, width);
+            out.push('|');
+        }
+        assert_eq!(out, "0|07|42|2022|65535|0005|4294967295|");
+    }
 
     const VECTOR_MS: i64 = 1_649_873_352_000; // Wed, 13 Apr 2022 18:09:12 GMT
 

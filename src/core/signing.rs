@@ -11,6 +11,8 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use std::borrow::Cow;
+
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::url::Url;
@@ -104,7 +106,7 @@ pub fn string_to_sign(
 
 /// Normalises a method as `fetch` does (the six standard ones in any case become upper case) and
 /// checks that it is an HTTP token.
-pub fn normalize_method(method: &str) -> Result<String> {
+pub fn normalize_method(method: &str) -> Result<Cow<'_, str>> {
     const STANDARD_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
     let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if method.is_empty() || method.len() > 32 || !method.bytes().all(is_tchar) {
@@ -113,12 +115,16 @@ pub fn normalize_method(method: &str) -> Result<String> {
             "method must be an HTTP method such as GET or POST",
         ));
     }
-    let upper = method.to_ascii_uppercase();
-    Ok(if STANDARD_METHODS.contains(&upper.as_str()) {
-        upper
-    } else {
-        method.to_string()
-    })
+    Ok(
+        match STANDARD_METHODS
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(method))
+        {
+            Some(m) if *m == method => Cow::Borrowed(method),
+            Some(m) => Cow::Borrowed(m),
+            None => Cow::Borrowed(method),
+        },
+    )
 }
 
 /// The signature headers of one request, plus the string that was signed (safe to show: it holds

@@ -137,10 +137,13 @@ impl Url {
 
     /// The authority as signed and as sent in `Host`: host, plus `:port` when not the default.
     pub fn authority(&self) -> String {
-        match self.port {
-            Some(p) => format!("{}:{p}", self.host),
-            None => self.host.clone(),
+        let mut out = String::with_capacity(self.host.len() + 6);
+        out.push_str(&self.host);
+        if let Some(port) = self.port {
+            out.push(':');
+            super::date::push_decimal(&mut out, u32::from(port), 0);
         }
+        out
     }
 
     /// `scheme://authority` with no path.

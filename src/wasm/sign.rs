@@ -169,8 +169,10 @@ pub fn sign_fast(
     })?;
     let url = Url::parse(url).js()?;
     let h = signing::sign_request(&key, method, &url, body.as_bytes(), checked_ms(now_ms)?).js()?;
-    Ok(format!(
-        "{}\n{}\n{}",
-        h.date, h.content_hash, h.authorization
-    ))
+    let mut out =
+        String::with_capacity(h.date.len() + h.content_hash.len() + h.authorization.len() + 2);
+    for part in [&h.date, "\n", &h.content_hash, "\n", &h.authorization] {
+        out.push_str(part);
+    }
+    Ok(out)
 }
