@@ -140,13 +140,34 @@ pub fn call_fetch(custom: Option<&Function>, url: &str, init: &Object) -> Result
     }
 }
 
-/// 16 random bytes from the runtime's CSPRNG.
+/// Random bytes fetched from the CSPRNG at a time: one `getRandomValues` call per 64 request ids
+/// (each call costs a few microseconds in Node, whatever its length).
+const RANDOM_POOL: usize = 1024;
+
+thread_local! {
+    /// Unused random bytes from the last `getRandomValues` call, and how many are used.
+    static POOL: std::cell::RefCell<([u8; RANDOM_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; RANDOM_POOL], RANDOM_POOL)) };
+}
+
+/// 16 random bytes from the runtime's CSPRNG (drawn from a pool that is refilled when empty;
+/// every byte is used once).
 pub fn random_bytes() -> [u8; 16] {
-    let buf = Uint8Array::new_with_length(16);
-    get_random_values(&buf);
-    let mut out = [0u8; 16];
-    buf.copy_to(&mut out);
-    out
+    POOL.with(|pool| {
+        let (bytes, used) = &mut *pool.borrow_mut();
+        if *used + 16 > RANDOM_POOL {
+            let buf = Uint8Array::new_with_length(RANDOM_POOL as u32);
+            get_random_values(&buf);
+            buf.copy_to(bytes);
+            *used = 0;
+        }
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&bytes[*used..*used + 16]);
+        // Spent bytes are cleared, so the pool never holds a past id.
+        bytes[*used..*used + 16].fill(0);
+        *used += 16;
+        out
+    })
 }
 
 /// A fresh UUID v4 (for `x-ms-client-request-id`); made per call, never at module load.
