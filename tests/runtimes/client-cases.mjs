@@ -329,4 +329,22 @@ export const clientCases = [
       await assert.rejectsCode(lib, down.createUser(), 'NetworkError');
     },
   },
+  {
+    name: 'client: every request carries a fresh UUID v4 request id (150 calls, across the random pool refills)',
+    needs,
+    async run(lib, ctx) {
+      const ids = [];
+      const c = client(lib, ctx, {
+        fetch: async (url, init) => {
+          ids.push(init.headers['x-ms-client-request-id']);
+          return new Response(null, { status: 204 });
+        },
+      });
+      for (let i = 0; i < 150; i++) await c.revokeTokens('8:acs:x_y');
+      assert.equal(ids.length, 150);
+      for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(new Set(ids).size, 150, 'request ids repeat');
+      assert.ok(!ids.includes('00000000-0000-4000-8000-000000000000'), 'a request id from spent (zeroed) pool bytes');
+    },
+  },
 ];
