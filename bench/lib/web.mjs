@@ -7,7 +7,10 @@ import { launchChromium, chromiumAvailable } from '../../tests/support/chromium.
 import { serveStatic } from '../../tests/support/static-server.mjs';
 import { onCleanup } from './procs.mjs';
 
-export const PAGES = ['signing', 'cold-ours', 'cold-sdk', 'cold-empty'];
+export const PAGES = ['signing', 'cold-ours', 'cold-ours-preload', 'cold-sdk', 'cold-empty'];
+
+/** The page that starts the .wasm download from the HTML, as the package README recommends. */
+const PRELOAD = '<link rel="preload" href="./acs_identity_bg.wasm" as="fetch" type="application/wasm" crossorigin>';
 
 /** Bundles bench/browser/<page>.mjs into `outDir` with an HTML page each (the .wasm is already there). */
 export async function bundlePages(benchDir, outDir) {
@@ -21,7 +24,8 @@ export async function bundlePages(benchDir, outDir) {
       outfile: join(outDir, `${page}.js`),
       logLevel: 'error',
     });
-    writeFileSync(join(outDir, `${page}.html`), `<!doctype html><meta charset="utf-8"><title>${page}</title><script type="module" src="./${page}.js"></script>\n`);
+    const head = page === 'cold-ours-preload' ? PRELOAD : '';
+    writeFileSync(join(outDir, `${page}.html`), `<!doctype html><meta charset="utf-8"><title>${page}</title>${head}<script type="module" src="./${page}.js"></script>\n`);
   }
   for (const app of ['ours-browser-app', 'sdk-browser-app']) {
     writeFileSync(join(outDir, `${app}.html`), `<!doctype html><meta charset="utf-8"><title>${app}</title><body><script type="module" src="./${app}.js"></script>\n`);
