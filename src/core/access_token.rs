@@ -11,22 +11,12 @@
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::json::{self, Json};
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
 use std::fmt;
 
-/// base64url, with or without `=` padding, tolerant of non-zero trailing bits (as `atob`).
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
-
-/// Decodes base64url text (padding optional). `None` when it is not base64url.
+/// Decodes base64url text (padding optional, non-zero trailing bits tolerated, as `atob`).
+/// `None` when it is not base64url.
 pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
-    BASE64URL.decode(text).ok()
+    super::base64::decode_url(text)
 }
 
 /// The three parts of a JWT.
@@ -181,6 +171,7 @@ pub fn decode_access_token(token: &str) -> Result<AccessTokenInfo> {
 mod tests {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use proptest::prelude::*;
 
     fn b64(s: &[u8]) -> String {

@@ -6,13 +6,12 @@
 //! signature    = base64(HMAC-SHA256(base64decode(accessKey), stringToSign))
 //! ```
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use std::borrow::Cow;
 
+use super::base64;
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::url::Url;
@@ -45,12 +44,9 @@ impl AccessKey {
             ));
         }
         let trimmed = key.trim_end_matches('=');
-        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(trimmed)
-            .ok()
-            .filter(|_| {
-                key.len() - trimmed.len() <= 2 && (key.len() == trimmed.len() || key.len() % 4 == 0)
-            });
+        let decoded = base64::decode_standard_unpadded(trimmed).filter(|_| {
+            key.len() - trimmed.len() <= 2 && (key.len() == trimmed.len() || key.len() % 4 == 0)
+        });
         match decoded {
             Some(bytes) if !bytes.is_empty() => match Hmac::<Sha256>::new_from_slice(&bytes) {
                 Ok(mac) => Ok(AccessKey { bytes, mac }),
@@ -71,13 +67,13 @@ impl AccessKey {
     pub fn sign(&self, message: &[u8]) -> String {
         let mut mac = self.mac.clone();
         mac.update(message);
-        STANDARD.encode(mac.finalize().into_bytes())
+        base64::encode(&mac.finalize().into_bytes())
     }
 }
 
 /// base64(sha256(body)).
 pub fn content_hash(body: &[u8]) -> String {
-    STANDARD.encode(Sha256::digest(body))
+    base64::encode(&Sha256::digest(body))
 }
 
 /// `METHOD\npathAndQuery\ndate;host;contentHash`.
