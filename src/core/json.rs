@@ -54,8 +54,9 @@ pub enum Json {
 ///
 /// The text always matches the JSON number grammar (RFC 8259 §6,
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`): the parser, [`Number::parse`] and
-/// [`Number::from_i64`] are the only ways to make one. Its value is read exactly from the
-/// decimal text, with integer arithmetic only ([`Number::as_i64`], [`Number::scaled_floor`]).
+/// [`Number::from_i64`] (also as `From<i64>`) are the only ways to make one. Its value is read
+/// exactly from the decimal text, with integer arithmetic only ([`Number::as_i64`],
+/// [`Number::scaled_floor`]).
 ///
 /// Two numbers are equal when their texts are: `1`, `1.0` and `1e0` are three different
 /// `Number`s with the same value. That is what the round trip `parse(write(v)) == v` needs, and
