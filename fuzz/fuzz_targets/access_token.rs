@@ -103,7 +103,7 @@ fn structured(u: &mut Unstructured) -> Result<String> {
     };
     if u.ratio(3, 4)? {
         let exp = match u.int_in_range(0..=3)? {
-            0 => Json::Number(f64::from(u.int_in_range(0..=2_000_000_000u32)?)),
+            0 => Json::from(i64::from(u.int_in_range(0..=2_000_000_000u32)?)),
             1 => Json::Number(arb_number(u)?),
             2 => Json::String(u.arbitrary()?),
             _ => Json::Null,

@@ -155,10 +155,12 @@ fn check_token(token: &str, now_ms: i64) {
                         assert!(!sub.is_empty());
                         assert!(sub.chars().count() <= MAX_SUB_CHARS && sub.len() <= MAX_SUB_BYTES);
                         assert_eq!(claims.get("sub").and_then(Json::as_str), Some(sub.as_str()));
-                        let exp = claims.get("exp").and_then(Json::as_f64).expect("exp");
-                        assert!(
-                            ((exp * 1000.0).floor() as i64).saturating_add(CLOCK_SKEW_MS) > now_ms
-                        );
+                        let exp = claims
+                            .get("exp")
+                            .and_then(Json::as_number)
+                            .and_then(|n| n.scaled_floor(3))
+                            .expect("exp");
+                        assert!(exp.saturating_add(CLOCK_SKEW_MS) > now_ms);
                         if let Some(iss) = &config.issuer {
                             assert_eq!(
                                 claims.get("iss").and_then(Json::as_str),
@@ -265,8 +267,8 @@ fn structured(u: &mut Unstructured) -> Result<(String, i64)> {
         Json::Object(m) if u.arbitrary()? => m,
         _ => Vec::new(),
     };
-    let offset_s = f64::from(u.int_in_range(-7200..=7200)?);
-    let now_s = (NOW_MS / 1000) as f64;
+    let offset_s: i64 = u.int_in_range(-7200..=7200)?;
+    let now_s = NOW_MS / 1000;
     let mut push = |u: &mut Unstructured, name: &str, plausible: Json| -> Result<()> {
         let value = match u.int_in_range(0..=5)? {
             0 => return Ok(()),
@@ -277,9 +279,9 @@ fn structured(u: &mut Unstructured) -> Result<(String, i64)> {
         claims.push((name.to_string(), value));
         Ok(())
     };
-    push(u, "exp", Json::Number(now_s + offset_s))?;
-    push(u, "nbf", Json::Number(now_s - offset_s))?;
-    push(u, "iat", Json::Number(now_s - offset_s.abs()))?;
+    push(u, "exp", Json::from(now_s + offset_s))?;
+    push(u, "nbf", Json::from(now_s - offset_s))?;
+    push(u, "iat", Json::from(now_s - offset_s.abs()))?;
     let sub = Json::String(u.arbitrary()?);
     push(u, "sub", sub)?;
     push(u, "iss", Json::String(ISSUER.into()))?;

@@ -10,7 +10,7 @@
 
 use super::date;
 use super::error::{Error, ErrorKind, Result};
-use super::json::{self, Json};
+use super::json::{self, Json, Number};
 use std::fmt;
 
 /// Decodes base64url text (padding optional, non-zero trailing bits tolerated, as `atob`).
@@ -117,14 +117,12 @@ pub struct AccessTokenInfo {
     pub claims_json: String,
 }
 
-/// Seconds since the epoch (possibly fractional) to milliseconds, within the supported dates.
-fn seconds_to_ms(seconds: f64) -> Option<i64> {
-    let ms = (seconds * 1000.0).floor();
-    if ms >= date::MIN_UNIX_MS as f64 && ms <= date::MAX_UNIX_MS as f64 {
-        Some(ms as i64)
-    } else {
-        None
-    }
+/// Seconds since the epoch (possibly fractional) to whole milliseconds, rounded down (exactly,
+/// from the number's text), within the supported dates.
+fn seconds_to_ms(seconds: &Number) -> Option<i64> {
+    seconds
+        .scaled_floor(3)
+        .filter(|ms| (date::MIN_UNIX_MS..=date::MAX_UNIX_MS).contains(ms))
 }
 
 /// Decodes an access token's claims. `exp` is required and must be a number of seconds
@@ -134,13 +132,13 @@ pub fn decode_access_token(token: &str) -> Result<AccessTokenInfo> {
     let claims = &parts.claims;
     let expires_on_ms = match claims.get("exp") {
         None | Some(Json::Null) => return Err(invalid("the token has no exp claim")),
-        Some(Json::Number(n)) => seconds_to_ms(*n)
+        Some(Json::Number(n)) => seconds_to_ms(n)
             .ok_or_else(|| invalid("the token's exp claim is out of the supported date range"))?,
         Some(_) => return Err(invalid("the token's exp claim is not a number")),
     };
     let issued_at_ms = claims
         .get("iat")
-        .and_then(Json::as_f64)
+        .and_then(Json::as_number)
         .and_then(seconds_to_ms);
     let communication_user_id = claims
         .get("skypeid")
@@ -216,6 +214,45 @@ mod tests {
             info.scopes,
             vec!["chat".to_string(), "voip.join".to_string()]
         );
+    }
+
+    #[test]
+    fn dates_are_exact_milliseconds() {
+        let ms = |claims: &str| {
+            decode_access_token(&jwt(claims)).map(|i| (i.expires_on_ms, i.issued_at_ms))
+        };
+        // floor(1.001 * 1000.0) is 1000 in f64; the text says 1001.
+        assert_eq!(ms(r#"{"exp":1.001,"iat":1.0019}"#), Ok((1001, Some(1001))));
+        assert_eq!(
+            ms(r#"{"exp":1.72064757912E9}"#),
+            Ok((1_720_647_579_120, None))
+        );
+        assert_eq!(ms(r#"{"exp":-0.0005,"iat":-0}"#), Ok((-1, Some(0))));
+        assert_eq!(ms(r#"{"exp":1e-400}"#), Ok((0, None)));
+        // The supported dates are the years 1 to 9999.
+        assert_eq!(
+            ms(r#"{"exp":253402300799.9999,"iat":-62135596800}"#),
+            Ok((date::MAX_UNIX_MS, Some(date::MIN_UNIX_MS)))
+        );
+        for exp in [
+            "253402300800",
+            "-62135596800.0001",
+            "1e300",
+            "1e400",
+            "-1e400",
+        ] {
+            assert_eq!(
+                token_error(&jwt(&format!(r#"{{"exp":{exp}}}"#))).message,
+                "the token's exp claim is out of the supported date range",
+                "{exp}"
+            );
+        }
+        // An iat out of range is left out, like any malformed optional claim.
+        assert_eq!(ms(r#"{"exp":1,"iat":1e400}"#), Ok((1000, None)));
+        assert_eq!(ms(r#"{"exp":1,"iat":-62135596800.0001}"#), Ok((1000, None)));
+        // Numbers keep their text in claims_json.
+        let info = decode_access_token(&jwt(r#"{"exp":1.50E+1,"n":1e400}"#)).unwrap();
+        assert_eq!(info.claims_json, r#"{"exp":1.50E+1,"n":1e400}"#);
     }
 
     #[test]

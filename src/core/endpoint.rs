@@ -890,14 +890,22 @@ pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Reject
     }))
 }
 
-/// A `NumericDate` claim in milliseconds; `Err` when present but not a number.
+/// The largest magnitude of a `NumericDate` in milliseconds, exclusive: 10^14 seconds (about
+/// three million years) either side of the epoch.
+const NUMERIC_DATE_LIMIT_MS: u64 = 100_000_000_000_000_000;
+
+/// A `NumericDate` claim in milliseconds, rounded down (exactly, from the number's text);
+/// `Err` when present but not a number of seconds whose milliseconds are within
+/// ±[`NUMERIC_DATE_LIMIT_MS`].
 fn numeric_date(claims: &Json, name: &str) -> Result<Option<i64>, Rejection> {
-    match claims.get(name) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Number(n)) if n.is_finite() && n.abs() < 1e14 => {
-            Ok(Some((n * 1000.0).floor() as i64))
-        }
-        Some(_) => Err(invalid_token(format!(
+    let ms = match claims.get(name) {
+        None | Some(Json::Null) => return Ok(None),
+        Some(Json::Number(n)) => n.scaled_floor(3),
+        Some(_) => None,
+    };
+    match ms {
+        Some(ms) if ms.unsigned_abs() < NUMERIC_DATE_LIMIT_MS => Ok(Some(ms)),
+        _ => Err(invalid_token(format!(
             "the app token's {name} claim is not a number of seconds"
         ))),
     }
@@ -1863,6 +1871,44 @@ mod tests {
             ),
             Ok("x".repeat(256))
         );
+    }
+
+    #[test]
+    fn numeric_dates_are_exact_milliseconds() {
+        let date =
+            |value: &str| numeric_date(&json::parse(&format!(r#"{{"t":{value}}}"#)).unwrap(), "t");
+        for (value, ms) in [
+            ("1720647579", 1_720_647_579_000),
+            // floor(1.001 * 1000.0) is 1000 in f64; the text says 1001.
+            ("1.001", 1001),
+            ("10.0005", 10_000),
+            ("1.7206475791239E9", 1_720_647_579_123),
+            ("-0.0005", -1),
+            ("-0", 0),
+            ("1e-400", 0),
+            ("99999999999999.999", 99_999_999_999_999_999),
+            ("-99999999999999.999", -99_999_999_999_999_999),
+        ] {
+            assert_eq!(date(value), Ok(Some(ms)), "{value}");
+        }
+        assert_eq!(date("null"), Ok(None));
+        assert_eq!(numeric_date(&json::parse("{}").unwrap(), "t"), Ok(None));
+        for bad in [
+            "1e14",
+            "-1e14",
+            "100000000000000",
+            "1e400",
+            "-1e400",
+            "\"1\"",
+            "[1]",
+            "true",
+        ] {
+            let err = date(bad).unwrap_err();
+            assert_eq!(
+                err.message, "the app token's t claim is not a number of seconds",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

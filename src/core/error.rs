@@ -113,6 +113,66 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A JavaScript number as a message shows it, written with integer arithmetic only (Rust's
+/// float formatting would add about 30 KB to the `.wasm`).
+///
+/// * `NaN`, `Infinity`, `-Infinity`, and an integer below 2^63 in magnitude exactly, as
+///   JavaScript's `String(n)` writes them (`-0` too, as `0`).
+/// * Any other number from 10^-6 up to 2^63 in magnitude rounded to at most 6 fraction digits:
+///   `60.5`, `0.333333`.
+/// * Beyond those, rounded to 6 significant digits with an exponent, `1.79769e+308`,
+///   `4.94066e-324`. The digits come from scaling by 10 repeatedly, so for these rare values
+///   the last digit may be one off.
+pub fn show_number(n: f64) -> String {
+    /// 2^63: every `f64` below it in magnitude that is an integer fits an `i64`.
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let mut m = n.abs();
+    if m.is_infinite() {
+        return format!("{sign}Infinity");
+    }
+    if m < TWO_POW_63 && m.fract() == 0.0 {
+        return (n as i64).to_string();
+    }
+    if (1e-6..TWO_POW_63).contains(&m) {
+        // Not an integer, hence below 2^53: both parts fit a u64. Subtracting the integer part
+        // is exact.
+        let mut whole = m.trunc() as u64;
+        let mut micros = (m.fract() * 1e6).round() as u64;
+        if micros == 1_000_000 {
+            whole += 1;
+            micros = 0;
+        }
+        let fraction = format!("{micros:06}");
+        let fraction = fraction.trim_end_matches('0');
+        let point = if fraction.is_empty() { "" } else { "." };
+        return format!("{sign}{whole}{point}{fraction}");
+    }
+    let mut exponent = 0i32;
+    while m >= 10.0 {
+        m /= 10.0;
+        exponent += 1;
+    }
+    while m < 1.0 {
+        m *= 10.0;
+        exponent -= 1;
+    }
+    let mut digits = (m * 1e5).round() as u64;
+    if digits >= 1_000_000 {
+        digits /= 10;
+        exponent += 1;
+    }
+    let digits = digits.to_string();
+    let (first, rest) = digits.split_at(1);
+    let rest = rest.trim_end_matches('0');
+    let point = if rest.is_empty() { "" } else { "." };
+    let plus = if exponent >= 0 { "+" } else { "" };
+    format!("{sign}{first}{point}{rest}e{plus}{exponent}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +188,47 @@ mod tests {
         assert_eq!(e.to_string(), "InvalidArgument: scopes must not be empty");
         assert_eq!(e.target.as_deref(), Some("scopes"));
         assert_eq!(e.status_code, Some(400));
+    }
+
+    #[test]
+    fn shows_numbers_like_javascript() {
+        for (n, shown) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (59.0, "59"),
+            (-60.0, "-60"),
+            (60.5, "60.5"),
+            (-60.5, "-60.5"),
+            (0.1, "0.1"),
+            (1.0 / 3.0, "0.333333"),
+            (-2.0 / 3.0, "-0.666667"),
+            (0.000_001, "0.000001"),
+            (0.999_999_9, "1"),
+            (-1.999_999_6, "-2"),
+            (123_456.789, "123456.789"),
+            (9_007_199_254_740_991.0, "9007199254740991"),
+            (4_503_599_627_370_495.5, "4503599627370495.5"),
+            (1e15, "1000000000000000"),
+            (-9_223_372_036_854_774_784.0, "-9223372036854774784"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(show_number(n), shown, "{n:?}");
+        }
+        // Beyond those: 6 significant digits and an exponent.
+        for (n, shown) in [
+            (9_223_372_036_854_775_808.0, "9.22337e+18"),
+            (1e21, "1e+21"),
+            (-1.5e300, "-1.5e+300"),
+            (f64::MAX, "1.79769e+308"),
+            (9.999_999e22, "1e+23"),
+            (5e-7, "5e-7"),
+            (-1.234_567e-7, "-1.23457e-7"),
+            (f64::MIN_POSITIVE, "2.22507e-308"),
+            (5e-324, "4.94066e-324"),
+        ] {
+            assert_eq!(show_number(n), shown, "{n:?}");
+        }
     }
 }

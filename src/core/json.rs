@@ -7,13 +7,21 @@
 //! * Parsing is strict: no trailing commas, no comments, no leading zeros, no `NaN`/`Infinity`,
 //!   no control characters inside strings, `\u` surrogate pairs are combined and lone
 //!   surrogates are rejected, nesting is limited to [`MAX_DEPTH`], and the whole input must be
-//!   consumed apart from whitespace. Numbers that overflow `f64` are rejected.
+//!   consumed apart from whitespace.
+//! * Numbers are kept as their text ([`Number`]), never converted to or from `f64`: the crate
+//!   only ever needs integers out of them (token dates, minutes), and those are computed
+//!   exactly from the decimal text ([`Number::as_i64`], [`Number::scaled_floor`]). This keeps
+//!   float parsing and formatting out of the `.wasm`. As a consequence any number the grammar
+//!   allows is accepted, also one beyond the range of `f64` such as `1e400` (JavaScript's
+//!   `JSON.parse` accepts it too, as `Infinity`); the accessors answer `None` for a value that
+//!   does not fit, so a caller sees it as out of range.
 //! * Objects keep their members in document order, duplicates included; [`Json::get`] returns
 //!   the first member with the key.
 //! * Writing is compact and escapes strings exactly as JavaScript's `JSON.stringify` does, so
 //!   a body written here is byte-identical to the one the official JS SDK sends (which matters
-//!   because the body's hash is signed, §4). Integral numbers up to 2^53 are written without a
-//!   fraction, like `JSON.stringify`.
+//!   because the body's hash is signed, §4). A number is written as its text: as it was parsed
+//!   (`1E+2` stays `1E+2`), or as the plain decimal integer for one made from an `i64`, which
+//!   is what `JSON.stringify` writes for integers below 10^21.
 //!
 //! Parse errors are a [`JsonError`] (a static message and a byte offset, never any of the input
 //! text); callers turn it into an [`Error`] of the kind that fits their context with
@@ -25,18 +33,164 @@ use std::fmt::{self, Write as _};
 /// Deepest nesting of arrays and objects [`parse`] accepts.
 pub const MAX_DEPTH: usize = 64;
 
-/// Largest integer an `f64` holds exactly together with all smaller ones (2^53 - 1).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// Largest integer an `f64` holds exactly together with all smaller ones (2^53 - 1): the limit
+/// of [`Number::as_i64`], so that every integer it answers means the same in JavaScript.
+const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
 /// A JSON value. Objects are a list of members in document order (duplicates kept).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality is structural, and numbers compare by their text (see [`Number`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Json {
     Null,
     Bool(bool),
-    Number(f64),
+    Number(Number),
     String(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
+}
+
+/// A JSON number, kept as its text.
+///
+/// The text always matches the JSON number grammar (RFC 8259 §6,
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`): the parser, [`Number::parse`] and
+/// [`Number::from_i64`] (also as `From<i64>`) are the only ways to make one. Its value is read
+/// exactly from the decimal text, with integer arithmetic only ([`Number::as_i64`],
+/// [`Number::scaled_floor`]).
+///
+/// Two numbers are equal when their texts are: `1`, `1.0` and `1e0` are three different
+/// `Number`s with the same value. That is what the round trip `parse(write(v)) == v` needs, and
+/// no caller compares numbers otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Number(Box<str>);
+
+impl Number {
+    /// The number written `text`, when all of `text` is a JSON number (no whitespace).
+    pub fn parse(text: &str) -> Option<Number> {
+        let mut p = Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+        };
+        match p.number() {
+            Ok(Json::Number(n)) if p.pos == text.len() => Some(n),
+            _ => None,
+        }
+    }
+
+    /// `n` as a number, written as a plain decimal integer (as `JSON.stringify` writes it).
+    pub fn from_i64(n: i64) -> Number {
+        Number(n.to_string().into_boxed_str())
+    }
+
+    /// The number's JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value when it is an integer within ±(2^53 - 1), the range in which a JavaScript
+    /// number holds every integer exactly. Exact: `1e2`, `2.50e1`, `-0` and `3.0` are integers;
+    /// `3.5`, `3.0000000000000001` and `1e300` are not (or not in range).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.scaled(0) {
+            Some((n, true)) if n.unsigned_abs() <= MAX_SAFE_INTEGER => Some(n),
+            _ => None,
+        }
+    }
+
+    /// `floor(value × 10^k)`, computed exactly from the text, when it fits an `i64`.
+    ///
+    /// For example `scaled_floor(3)` turns seconds into whole milliseconds: `1.2345` gives
+    /// `1234`, `-1.2345` gives `-1235`, `1e-400` gives `0` and `1e400` gives `None`.
+    pub fn scaled_floor(&self, k: u32) -> Option<i64> {
+        self.scaled(k).map(|(n, _)| n)
+    }
+
+    /// `floor(value × 10^k)` when it fits an `i64`, and whether it is exact (no non-zero digit
+    /// was dropped).
+    fn scaled(&self, k: u32) -> Option<(i64, bool)> {
+        // The text is valid (see the type's documentation): sign, digits with at most one '.',
+        // then an optional exponent.
+        let text = self.0.as_bytes();
+        let (negative, text) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let mantissa_len = text
+            .iter()
+            .position(|b| matches!(b, b'e' | b'E'))
+            .unwrap_or(text.len());
+        let (mantissa, exponent) = text.split_at(mantissa_len);
+        let (int_digits, frac_digits) = match mantissa.iter().position(|&b| b == b'.') {
+            Some(dot) => (&mantissa[..dot], &mantissa[dot + 1..]),
+            None => (mantissa, &[][..]),
+        };
+        // The value is the digit string D = int_digits ++ frac_digits with the decimal point
+        // after its first `point` digits (a point beyond either end pads D with zeros).
+        let point = i64::try_from(int_digits.len())
+            .unwrap_or(i64::MAX)
+            .saturating_add(exponent_value(exponent.get(1..).unwrap_or(&[])))
+            .saturating_add(i64::from(k));
+        let mut magnitude: u64 = 0;
+        let mut exact = true;
+        let mut count: i64 = 0;
+        for &d in int_digits.iter().chain(frac_digits) {
+            if count < point {
+                magnitude = magnitude
+                    .checked_mul(10)?
+                    .checked_add(u64::from(d - b'0'))?;
+            } else if d != b'0' {
+                exact = false;
+                break;
+            }
+            count += 1;
+        }
+        // Zeros up to the point; at most 20 before a non-zero magnitude overflows.
+        if magnitude != 0 {
+            while count < point {
+                magnitude = magnitude.checked_mul(10)?;
+                count += 1;
+            }
+        }
+        let floor = if negative {
+            // Below zero, dropping a fraction rounds one further down.
+            0i64.checked_sub_unsigned(magnitude.checked_add(u64::from(!exact))?)?
+        } else {
+            i64::try_from(magnitude).ok()?
+        };
+        Some((floor, exact))
+    }
+}
+
+/// The value of an exponent's text (`[+-]?[0-9]+`), clamped to ±2^40: far beyond any exponent
+/// that can still leave a value in `i64` range (a text has fewer than 2^40 digits).
+fn exponent_value(text: &[u8]) -> i64 {
+    const LIMIT: i64 = 1 << 40;
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits
+        .iter()
+        .fold(0i64, |e, &d| (e * 10 + i64::from(d - b'0')).min(LIMIT));
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+impl From<i64> for Number {
+    fn from(n: i64) -> Number {
+        Number::from_i64(n)
+    }
+}
+
+impl From<i64> for Json {
+    fn from(n: i64) -> Json {
+        Json::Number(Number::from_i64(n))
+    }
 }
 
 /// Why a text is not JSON: a fixed description and the byte offset where it went wrong.
@@ -83,20 +237,18 @@ impl Json {
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
+    /// The number, when `self` is one.
+    pub fn as_number(&self) -> Option<&Number> {
         match self {
-            Json::Number(n) => Some(*n),
+            Json::Number(n) => Some(n),
             _ => None,
         }
     }
 
-    /// The number as an integer, only when it is integral and within ±(2^53 - 1), the range in
-    /// which the text's value is known exactly.
+    /// The number as an integer, only when it is integral and within ±(2^53 - 1) (see
+    /// [`Number::as_i64`]).
     pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Json::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => Some(*n as i64),
-            _ => None,
-        }
+        self.as_number().and_then(Number::as_i64)
     }
 
     pub fn as_bool(&self) -> Option<bool> {
@@ -137,7 +289,7 @@ impl Json {
             Json::Null => out.push_str("null"),
             Json::Bool(true) => out.push_str("true"),
             Json::Bool(false) => out.push_str("false"),
-            Json::Number(n) => write_json_number(out, *n),
+            Json::Number(n) => out.push_str(n.as_str()),
             Json::String(s) => write_json_string(out, s),
             Json::Array(items) => {
                 out.push('[');
@@ -193,21 +345,6 @@ pub fn write_json_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
-}
-
-/// Appends a number as `JSON.stringify` would for common values: integers (up to 2^53) without
-/// a fraction, exponent notation below 1e-6 and from 1e21, `null` for non-finite values.
-pub fn write_json_number(out: &mut String, n: f64) {
-    if !n.is_finite() {
-        out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
-        let _ = write!(out, "{}", n as i64);
-    } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
-        // Rust's shortest round-trip digits, e.g. `1e21`, `1.5e-7`.
-        let _ = write!(out, "{:e}", n);
-    } else {
-        let _ = write!(out, "{}", n);
-    }
 }
 
 /// Parses a complete JSON text (RFC 8259, strict; see the module documentation).
@@ -379,13 +516,7 @@ impl Parser<'_> {
             }
         }
         let text = self.text.get(start..self.pos).unwrap_or("");
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Json::Number(n)),
-            _ => Err(JsonError {
-                message: "number out of range",
-                offset: start,
-            }),
-        }
+        Ok(Json::Number(Number(text.into())))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -486,14 +617,25 @@ mod tests {
         Json::String(v.to_string())
     }
 
+    /// The number written `text` (which must be one).
+    fn num(text: &str) -> Number {
+        Number::parse(text).unwrap_or_else(|| panic!("{text:?} is a JSON number"))
+    }
+
+    fn n(text: &str) -> Json {
+        Json::Number(num(text))
+    }
+
     #[test]
     fn parses_scalars() {
         assert_eq!(parse("null"), Ok(Json::Null));
         assert_eq!(parse(" true "), Ok(Json::Bool(true)));
         assert_eq!(parse("false"), Ok(Json::Bool(false)));
-        assert_eq!(parse("0"), Ok(Json::Number(0.0)));
-        assert_eq!(parse("-0.5e2"), Ok(Json::Number(-50.0)));
-        assert_eq!(parse("1E+2"), Ok(Json::Number(100.0)));
+        assert_eq!(parse("0"), Ok(Json::from(0)));
+        assert_eq!(parse("-0.5e2"), Ok(n("-0.5e2")));
+        assert_eq!(parse("-0.5e2").unwrap().as_i64(), Some(-50));
+        assert_eq!(parse(" 1E+2 "), Ok(n("1E+2")));
+        assert_eq!(parse("1E+2").unwrap().as_i64(), Some(100));
         assert_eq!(parse("\"a\\u00e9\\n\""), Ok(s("aé\n")));
         assert_eq!(parse("\"\\ud83d\\ude00\""), Ok(s("😀")));
         assert_eq!(
@@ -541,7 +683,12 @@ mod tests {
             "+1",
             "NaN",
             "Infinity",
-            "1e400",
+            "-Infinity",
+            "-01",
+            "1.e5",
+            "1e+",
+            "0x10",
+            "1_000",
             "tru",
             "nul",
             "\"abc",
@@ -584,17 +731,84 @@ mod tests {
     }
 
     #[test]
-    fn accessors() {
-        assert_eq!(Json::Number(3.0).as_i64(), Some(3));
-        assert_eq!(Json::Number(-3.0).as_i64(), Some(-3));
-        assert_eq!(Json::Number(3.5).as_i64(), None);
-        assert_eq!(Json::Number(1e300).as_i64(), None);
+    fn numbers_keep_their_text() {
+        for text in [
+            "0",
+            "-0",
+            "1E+2",
+            "2.50e1",
+            "-0.000",
+            "1e-7",
+            "123456.789",
+            "1e400",
+        ] {
+            let v = parse(text).unwrap();
+            assert_eq!(v.as_number().map(Number::as_str), Some(text));
+            assert_eq!(v.to_json_string(), text, "written as parsed");
+        }
+        assert_eq!(n("1"), n("1"));
+        assert_ne!(n("1"), n("1.0"), "numbers compare by text");
+        assert_eq!(Json::from(-42).to_json_string(), "-42");
+        assert_eq!(Number::from(i64::MIN).as_str(), "-9223372036854775808");
+        assert_eq!(Number::from_i64(7), num("7"));
+        for bad in [
+            "", " 1", "1 ", "-", "+1", "01", "1.", ".5", "1e", "1e+", "NaN", "1x",
+        ] {
+            assert_eq!(Number::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_accepted_as_out_of_range() {
+        // JSON.parse accepts these too (as ±Infinity or 0); the text is kept, and the
+        // accessors answer None where the value does not fit.
+        let v = parse(r#"{"big":1e400,"small":-1e-400,"long":1e999999999999999999999}"#).unwrap();
+        let big = v.get("big").and_then(Json::as_number).unwrap();
+        assert_eq!(big.as_i64(), None);
+        assert_eq!(big.scaled_floor(0), None);
+        let small = v.get("small").and_then(Json::as_number).unwrap();
+        assert_eq!(small.as_i64(), None);
+        assert_eq!(small.scaled_floor(3), Some(-1));
+        assert_eq!(num("1e-400").scaled_floor(3), Some(0));
+        let long = v.get("long").and_then(Json::as_number).unwrap();
+        assert_eq!(long.scaled_floor(0), None);
+        assert_eq!(num("0e999999999999999999999").as_i64(), Some(0));
+        assert_eq!(num("1e-999999999999999999999").scaled_floor(3), Some(0));
         assert_eq!(
-            Json::Number(9_007_199_254_740_991.0).as_i64(),
-            Some(9_007_199_254_740_991)
+            v.to_json_string(),
+            r#"{"big":1e400,"small":-1e-400,"long":1e999999999999999999999}"#
         );
+    }
+
+    #[test]
+    fn accessors() {
+        for (text, want) in [
+            ("3", Some(3)),
+            ("-3", Some(-3)),
+            ("3.0", Some(3)),
+            ("-0", Some(0)),
+            ("0.0e5", Some(0)),
+            ("1e2", Some(100)),
+            ("1E+2", Some(100)),
+            ("2.50e1", Some(25)),
+            ("100e-2", Some(1)),
+            ("9007199254740991", Some(9_007_199_254_740_991)),
+            ("-9007199254740991", Some(-9_007_199_254_740_991)),
+            ("9.007199254740991e15", Some(9_007_199_254_740_991)),
+            ("9007199254740992", None),
+            ("-9007199254740992", None),
+            ("3.5", None),
+            ("-3.5", None),
+            ("12345e-3", None),
+            ("1e-5", None),
+            ("3.0000000000000001", None),
+            ("1e300", None),
+        ] {
+            assert_eq!(num(text).as_i64(), want, "{text}");
+            assert_eq!(n(text).as_i64(), want, "{text}");
+        }
         assert_eq!(s("3").as_i64(), None);
-        assert_eq!(Json::Number(3.5).as_f64(), Some(3.5));
+        assert_eq!(s("3").as_number(), None);
         assert_eq!(Json::Bool(true).as_bool(), Some(true));
         assert_eq!(Json::Null.as_bool(), None);
         assert!(Json::Null.is_null());
@@ -603,21 +817,48 @@ mod tests {
     }
 
     #[test]
+    fn scaled_floor() {
+        for (text, k, want) in [
+            ("1.2345", 3, Some(1234)),
+            ("-1.2345", 3, Some(-1235)),
+            ("-1.2340", 3, Some(-1234)),
+            ("10.5", 3, Some(10_500)),
+            ("1720647579", 3, Some(1_720_647_579_000)),
+            ("1.720647579123e9", 3, Some(1_720_647_579_123)),
+            ("1e-3", 3, Some(1)),
+            ("0.0001", 3, Some(0)),
+            ("-0.0001", 3, Some(-1)),
+            ("-1e-4", 3, Some(-1)),
+            ("-0.000", 3, Some(0)),
+            ("-0", 0, Some(0)),
+            ("0", 18, Some(0)),
+            ("5", 18, Some(5_000_000_000_000_000_000)),
+            ("10", 18, None),
+            ("9223372036854775807", 0, Some(i64::MAX)),
+            ("9223372036854775807.9", 0, Some(i64::MAX)),
+            ("9223372036854775808", 0, None),
+            ("-9223372036854775808", 0, Some(i64::MIN)),
+            ("-9223372036854775807.5", 0, Some(i64::MIN)),
+            ("-9223372036854775808.5", 0, None),
+            ("92233720368547758070e-1", 0, Some(i64::MAX)),
+            ("1e18", 1, None),
+            ("1e300", 3, None),
+        ] {
+            assert_eq!(num(text).scaled_floor(k), want, "{text} × 10^{k}");
+        }
+    }
+
+    #[test]
     fn writes_compact() {
         let v = Json::Object(vec![
             ("scopes".into(), Json::Array(vec![s("chat")])),
-            ("expiresInMinutes".into(), Json::Number(60.0)),
+            ("expiresInMinutes".into(), Json::from(60)),
+            ("x".into(), n("-1.5e-7")),
         ]);
         assert_eq!(
             v.to_json_string(),
-            r#"{"scopes":["chat"],"expiresInMinutes":60}"#
+            r#"{"scopes":["chat"],"expiresInMinutes":60,"x":-1.5e-7}"#
         );
-        assert_eq!(Json::Number(-0.0).to_json_string(), "0");
-        assert_eq!(Json::Number(1.5).to_json_string(), "1.5");
-        assert_eq!(Json::Number(1e21).to_json_string(), "1e21");
-        assert_eq!(Json::Number(1e-7).to_json_string(), "1e-7");
-        assert_eq!(Json::Number(123456.789).to_json_string(), "123456.789");
-        assert_eq!(Json::Number(f64::NAN).to_json_string(), "null");
         assert_eq!(
             Json::Array(vec![Json::Null, Json::Bool(true), Json::Bool(false)]).to_json_string(),
             "[null,true,false]"
@@ -637,16 +878,62 @@ mod tests {
         );
     }
 
-    fn arb_json() -> impl Strategy<Value = Json> {
-        let number = prop_oneof![
-            any::<i32>().prop_map(|n| n as f64),
+    /// The grammar of a JSON number, with fractions and exponents of every form.
+    const NUMBER_TEXT: &str = "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?";
+
+    /// A finite `f64` as Rust writes it (shortest round-trip digits), plain or with an exponent.
+    fn f64_text() -> impl Strategy<Value = String> {
+        (
             any::<f64>().prop_filter("finite", |n| n.is_finite()),
-            (-1e6f64..1e6f64),
-        ];
+            any::<bool>(),
+        )
+            .prop_map(|(n, exp)| {
+                if exp {
+                    format!("{n:e}")
+                } else {
+                    format!("{n}")
+                }
+            })
+    }
+
+    fn arb_number() -> impl Strategy<Value = Number> {
+        prop_oneof![
+            any::<i64>().prop_map(Number::from_i64),
+            any::<i32>().prop_map(|n| Number::from(i64::from(n))),
+            NUMBER_TEXT.prop_map(|t| num(&t)),
+            f64_text().prop_map(|t| num(&t)),
+        ]
+    }
+
+    /// Oracle for [`Number::scaled`]: `floor(±D × 10^shift)` for the digit string `D` (at most
+    /// 30 digits), in `i128`, and whether it is exact; `None` when beyond `i128` (and so far
+    /// beyond `i64`).
+    fn oracle(negative: bool, digits: &str, shift: i64) -> Option<(i128, bool)> {
+        let d: i128 = digits.parse().unwrap();
+        if d == 0 {
+            return Some((0, true));
+        }
+        let (q, r) = if shift >= 0 {
+            let scale = 10i128.checked_pow(u32::try_from(shift).ok()?)?;
+            (d.checked_mul(scale)?, 0)
+        } else {
+            match 10i128.checked_pow(u32::try_from(-shift).unwrap_or(u32::MAX)) {
+                Some(scale) => (d / scale, d % scale),
+                None => (0, d),
+            }
+        };
+        Some(if negative {
+            (-q - i128::from(r != 0), r == 0)
+        } else {
+            (q, r == 0)
+        })
+    }
+
+    fn arb_json() -> impl Strategy<Value = Json> {
         let leaf = prop_oneof![
             Just(Json::Null),
             any::<bool>().prop_map(Json::Bool),
-            number.prop_map(Json::Number),
+            arb_number().prop_map(Json::Number),
             any::<String>().prop_map(Json::String),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {
@@ -662,6 +949,50 @@ mod tests {
         fn round_trip(v in arb_json()) {
             let text = v.to_json_string();
             prop_assert_eq!(parse(&text), Ok(v));
+        }
+
+        #[test]
+        fn numbers_round_trip(n in arb_number()) {
+            let v = Json::Number(n);
+            let text = v.to_json_string();
+            prop_assert_eq!(parse(&text), Ok(v));
+        }
+
+        #[test]
+        fn scaled_matches_exact_arithmetic(
+            negative: bool,
+            int in "0|[1-9][0-9]{0,14}",
+            frac in "[0-9]{0,14}",
+            exp in proptest::option::of((prop_oneof!["e", "E"], prop_oneof!["", "\\+", "-"], 0i64..40)),
+            k in 0u32..7,
+        ) {
+            let mut text = format!("{}{int}", if negative { "-" } else { "" });
+            if !frac.is_empty() {
+                text = format!("{text}.{frac}");
+            }
+            let mut e = 0;
+            if let Some((mark, sign, value)) = &exp {
+                text = format!("{text}{mark}{sign}{value}");
+                e = if sign == "-" { -value } else { *value };
+            }
+            let number = num(&text);
+            let shift = e - frac.len() as i64 + i64::from(k);
+            let want = oracle(negative, &format!("{int}{frac}"), shift);
+            let floor = want.and_then(|(q, _)| i64::try_from(q).ok());
+            prop_assert_eq!(number.scaled_floor(k), floor, "{} × 10^{}", text, k);
+            let unscaled = oracle(negative, &format!("{int}{frac}"), shift - i64::from(k));
+            let integer = unscaled
+                .filter(|&(q, exact)| exact && q.unsigned_abs() <= u128::from(MAX_SAFE_INTEGER))
+                .map(|(q, _)| q as i64);
+            prop_assert_eq!(number.as_i64(), integer, "{}", text);
+        }
+
+        #[test]
+        fn as_i64_agrees_with_f64(text in f64_text()) {
+            // The rule the f64 representation had: integral and within ±(2^53 - 1).
+            let f: f64 = text.parse().unwrap();
+            let old = (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0).then_some(f as i64);
+            prop_assert_eq!(num(&text).as_i64(), old, "{}", text);
         }
 
         #[test]

@@ -27,7 +27,7 @@
 //!   mistake is reported before any network traffic.
 
 use super::date;
-use super::error::{Error, ErrorKind, Result};
+use super::error::{show_number, Error, ErrorKind, Result};
 use super::identifiers::{quote_capped, validate_communication_user_id};
 use super::json::{self, write_json_string, Json};
 use std::fmt;
@@ -189,14 +189,12 @@ pub fn validate_expires_in_minutes(value: Option<f64>) -> Result<Option<u32>> {
     if v.fract() == 0.0 && (60.0..=1440.0).contains(&v) {
         return Ok(Some(v as u32));
     }
-    let shown = if v.is_infinite() {
-        if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else {
-        v.to_string()
-    };
     Err(Error::invalid_argument(
         "tokenExpiresInMinutes",
-        format!("tokenExpiresInMinutes must be an integer from 60 to 1440, got {shown}"),
+        format!(
+            "tokenExpiresInMinutes must be an integer from 60 to 1440, got {}",
+            show_number(v)
+        ),
     ))
 }
 
@@ -953,9 +951,20 @@ mod tests {
         for bad in [1441.0, 60.5, f64::NAN, f64::INFINITY, -60.0, 0.0] {
             arg_error(validate_expires_in_minutes(Some(bad)));
         }
-        assert!(arg_error(validate_expires_in_minutes(Some(f64::INFINITY)))
-            .message
-            .ends_with("got Infinity"));
+        for (bad, shown) in [
+            (60.5, "60.5"),
+            (1441.0, "1441"),
+            (-60.0, "-60"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (1e300, "1e+300"),
+        ] {
+            assert_eq!(
+                arg_error(validate_expires_in_minutes(Some(bad))).message,
+                format!("tokenExpiresInMinutes must be an integer from 60 to 1440, got {shown}")
+            );
+        }
     }
 
     #[test]

@@ -106,8 +106,8 @@ fn server_delay_ms(
     retry_after_ms: Option<&str>,
     now_ms: i64,
 ) -> Option<u64> {
-    if let Some(ms) = retry_after_ms.and_then(parse_non_negative) {
-        return Some(ms.ceil() as u64);
+    if let Some(ms) = retry_after_ms.and_then(ceil_non_negative) {
+        return Some(ms);
     }
     let value = retry_after?.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -123,13 +123,20 @@ fn server_delay_ms(
     Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
 }
 
-/// A finite, non-negative decimal number.
-fn parse_non_negative(text: &str) -> Option<f64> {
+/// A non-negative decimal number (`12`, `12.4`, `12.`, `.4`; no sign, no exponent) rounded up
+/// to an integer, exactly, saturating at `u64::MAX` for absurdly long values.
+fn ceil_non_negative(text: &str) -> Option<u64> {
     let text = text.trim();
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
         return None;
     }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    let whole = int.bytes().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    let has_fraction = frac.bytes().any(|d| d != b'0');
+    Some(whole.saturating_add(u64::from(has_fraction)))
 }
 
 fn backoff_ms(policy: &RetryPolicy, attempt: u32, jitter: f64) -> u64 {
@@ -340,6 +347,23 @@ mod tests {
         assert_eq!(hinted(None, Some("0")), Decision::Retry { delay_ms: 0 });
         assert_eq!(hinted(None, Some("12.4")), Decision::Retry { delay_ms: 13 });
         assert_eq!(
+            hinted(None, Some("12.000")),
+            Decision::Retry { delay_ms: 12 }
+        );
+        assert_eq!(hinted(None, Some("12.")), Decision::Retry { delay_ms: 12 });
+        assert_eq!(hinted(None, Some(".5")), Decision::Retry { delay_ms: 1 });
+        assert_eq!(hinted(None, Some("0.0")), Decision::Retry { delay_ms: 0 });
+        // Exact: an f64 would read this as 12.0.
+        assert_eq!(
+            hinted(None, Some("12.00000000000000000001")),
+            Decision::Retry { delay_ms: 13 }
+        );
+        assert_eq!(
+            hinted(None, Some("99999999999999999999999.5")),
+            Decision::Retry { delay_ms: 60_000 },
+            "saturates, then capped"
+        );
+        assert_eq!(
             hinted(Some("10"), None),
             Decision::Retry { delay_ms: 10_000 }
         );
@@ -379,6 +403,11 @@ mod tests {
         for (ra, ram) in [
             (Some("soon"), None),
             (None, Some("-5")),
+            (None, Some(".")),
+            (None, Some("1.2.3")),
+            (None, Some("+5")),
+            (None, Some("1 5")),
+            (None, Some("Infinity")),
             (Some(""), Some("")),
             (Some("-1"), None),
         ] {

@@ -20,6 +20,7 @@ use crate::core::endpoint::{
     self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
     JwksAction, JwksState, KeyAlg, KeyCheck, KvBinding, Next, Rejection, RequestHead, Verification,
 };
+use crate::core::error::show_number;
 use crate::core::json::Json;
 
 /// ACS calls of the endpoint give up after this long (retries included) unless `timeoutMs` says.
@@ -120,11 +121,8 @@ fn binding(bindings: &JsValue, name: &str) -> Binding {
     } else if let Some(s) = v.as_string() {
         Binding::Text(s)
     } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
-        Binding::Text(if n.fract() == 0.0 && n.abs() < 1e15 {
-            format!("{}", n as i64)
-        } else {
-            format!("{n}")
-        })
+        // Integers exactly; a fraction (which no numeric binding accepts) rounded.
+        Binding::Text(show_number(n))
     } else {
         Binding::NotText
     }
@@ -348,7 +346,7 @@ fn upstream_failure(err: JsValue) -> Rejection {
         .unwrap_or_else(|| "Unknown".into());
     let status = get(&err, "statusCode")
         .as_f64()
-        .map_or_else(|| "none".to_string(), |s| format!("{s}"));
+        .map_or_else(|| "none".to_string(), show_number);
     let request_id = get(&err, "requestId").as_string().unwrap_or_default();
     console_error(&format!(
         "acs-identity/worker: ACS did not issue a token (code {code}, status {status}, request id {request_id})"
