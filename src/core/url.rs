@@ -52,29 +52,47 @@ fn check_sent_as_written(path_and_query: &str) -> Result<()> {
             "it has non-ASCII characters: percent-encode them (as encodeURIComponent does) before signing",
         ));
     }
+    // ASCII from here on, so bytes are characters.
     if let Some(c) = path
-        .chars()
-        .find(|c| matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '\\'))
+        .bytes()
+        .find(|c| matches!(c, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\'))
+        .map(char::from)
     {
         return Err(invalid(&format!(
             "its path has '{c}', which fetch would percent-encode or rewrite: encode it before signing"
         )));
     }
-    if let Some(c) = query.and_then(|q| q.chars().find(|c| matches!(c, '"' | '\'' | '<' | '>'))) {
+    if let Some(c) = query.and_then(|q| {
+        q.bytes()
+            .find(|c| matches!(c, b'"' | b'\'' | b'<' | b'>'))
+            .map(char::from)
+    }) {
         return Err(invalid(&format!(
             "its query has '{c}', which fetch would percent-encode: encode it before signing"
         )));
     }
-    let dot = |seg: &str| {
-        let seg = seg.to_ascii_lowercase().replace("%2e", ".");
-        seg == "." || seg == ".."
-    };
-    if path.split('/').any(dot) {
+    if path.split('/').any(is_dot_segment) {
         return Err(invalid(
             "its path has '.' or '..' segments, which fetch would resolve: sign the resolved path",
         ));
     }
     Ok(())
+}
+
+/// Whether a path segment is `.` or `..`, each dot possibly written `%2e` or `%2E` (as the WHATWG
+/// URL parser reads them). Runs on every signature, hence no allocation.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        rest = match rest {
+            [b'.', tail @ ..] => tail,
+            [b'%', b'2', e, tail @ ..] if e.eq_ignore_ascii_case(&b'e') => tail,
+            _ => return false,
+        };
+        dots += 1;
+    }
+    dots == 1 || dots == 2
 }
 
 impl Url {
@@ -94,7 +112,10 @@ impl Url {
             _ => return Err(invalid("the scheme must be http or https")),
         };
         let rest = rest.split('#').next().unwrap_or("");
-        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let split = rest
+            .bytes()
+            .position(|b| b == b'/' || b == b'?')
+            .unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(split);
         if authority.contains('@') {
             return Err(invalid("user information (user@host) is not allowed"));
@@ -169,6 +190,17 @@ impl Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The allocation-free check agrees with the plain reading: lower-case, decode `%2e`,
+        /// compare with `.` and `..`.
+        #[test]
+        fn dot_segments_as_fetch_reads_them(seg in "([.eE2%x]|%2[eE]){0,5}") {
+            let plain = seg.to_ascii_lowercase().replace("%2e", ".");
+            prop_assert_eq!(is_dot_segment(&seg), plain == "." || plain == "..", "{}", seg);
+        }
+    }
 
     #[test]
     fn parses_and_keeps_encoding() {

@@ -156,19 +156,24 @@ pub fn sign_fast(
     access_key: &str,
     now_ms: f64,
 ) -> Result<String, JsValue> {
-    let key = LAST_KEY.with(|last| {
+    // The key is borrowed from the cache, not cloned: a keyed HMAC state is copied per signature
+    // anyway (in `AccessKey::sign`).
+    let h = LAST_KEY.with(|last| {
         let mut last = last.borrow_mut();
-        match &*last {
-            Some((text, key)) if text == access_key => Ok(key.clone()),
-            _ => {
-                let key = AccessKey::from_base64(access_key).js()?;
-                *last = Some((access_key.to_string(), key.clone()));
-                Ok::<_, JsValue>(key)
-            }
+        if !matches!(&*last, Some((text, _)) if text == access_key) {
+            *last = None;
+            let key = AccessKey::from_base64(access_key).js()?;
+            *last = Some((access_key.to_string(), key));
         }
+        let Some((_, key)) = &*last else {
+            return Err(to_js(Error::new(
+                ErrorKind::InvalidAccessKey,
+                "the access key could not be read",
+            )));
+        };
+        let url = Url::parse(url).js()?;
+        signing::sign_request(key, method, &url, body.as_bytes(), checked_ms(now_ms)?).js()
     })?;
-    let url = Url::parse(url).js()?;
-    let h = signing::sign_request(&key, method, &url, body.as_bytes(), checked_ms(now_ms)?).js()?;
     let mut out =
         String::with_capacity(h.date.len() + h.content_hash.len() + h.authorization.len() + 2);
     for part in [&h.date, "\n", &h.content_hash, "\n", &h.authorization] {
