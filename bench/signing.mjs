@@ -1,11 +1,12 @@
 // 2. Signing: signed requests per second, ours (`signRequest`) vs the SDK's access-key policy, in
 // Node (and Deno, Bun when their npm packages are installed) and in headless Chromium; native
 // Rust (`acs_identity::core::signing::sign_request`, release build) as the physical reference.
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChild, runJson } from './lib/procs.mjs';
 import { pairedRatio, summary } from './lib/stats.mjs';
 import { withPage } from './lib/web.mjs';
+import { BODY, KEY, URL_ } from './lib/signing-cases.mjs';
 
 function describe(opsPerSec) {
   return {
@@ -47,6 +48,12 @@ export async function signingChromium({ web, samples, sampleMs }) {
  * the package build already fetched, and the benchmark talks to nothing but loopback.
  */
 export async function signingNative({ benchDir, root, samples, sampleMs, profiles = ['release', 'release-soft', 'size'] }) {
+  // The native benchmark signs the request the JavaScript one signs (the same SHA-256 blocks).
+  const source = readFileSync(join(benchDir, 'native', 'src', 'lib.rs'), 'utf8');
+  const constant = (name) => source.match(new RegExp(`const ${name}: &str = r?#?"(.*)"#?;`))?.[1];
+  for (const [name, want] of [['KEY', KEY], ['URL', URL_], ['BODY', BODY]]) {
+    if (constant(name) !== want) throw new Error(`bench/native/src/lib.rs: ${name} differs from bench/lib/signing-cases.mjs`);
+  }
   const manifest = join(benchDir, 'native', 'Cargo.toml');
   const lock = join(benchDir, 'native', 'Cargo.lock');
   const rootLock = join(root, 'Cargo.lock');
