@@ -74,29 +74,19 @@ pub fn run(args: &[String]) -> String {
 
     let key = AccessKey::from_base64(KEY).unwrap();
     let url = Url::parse(URL).unwrap();
-    let call_once = || {
-        let url = Url::parse(black_box(URL)).unwrap();
+    let sign = |url: &Url| {
         let h = sign_request(
             &key,
             black_box("POST"),
-            &url,
+            url,
             black_box(BODY.as_bytes()),
             NOW_MS,
         )
         .unwrap();
         h.authorization.len()
     };
-    let sign_only = || {
-        let h = sign_request(
-            &key,
-            black_box("POST"),
-            &url,
-            black_box(BODY.as_bytes()),
-            NOW_MS,
-        )
-        .unwrap();
-        h.authorization.len()
-    };
+    let call_once = || sign(&Url::parse(black_box(URL)).unwrap());
+    let sign_only = || sign(&url);
     let mut parts = Vec::new();
     for (name, f) in [
         ("call", &call_once as &dyn Fn() -> usize),
