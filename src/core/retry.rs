@@ -281,9 +281,9 @@ mod tests {
             Decision::Retry { delay_ms: 3200 }
         );
         let p = RetryPolicy::default();
-        let d = |attempt, jitter| {
+        let after_503 = |policy: &RetryPolicy, attempt, jitter| {
             decide(
-                &p,
+                policy,
                 attempt,
                 Outcome::Status(503),
                 true,
@@ -293,6 +293,7 @@ mod tests {
                 jitter,
             )
         };
+        let d = |attempt, jitter| after_503(&p, attempt, jitter);
         assert_eq!(d(0, 0.0), Decision::Retry { delay_ms: 640 });
         assert_eq!(d(0, 1.0), Decision::Retry { delay_ms: 960 });
         assert_eq!(d(0, -3.0), Decision::Retry { delay_ms: 640 }, "clamped");
@@ -302,18 +303,7 @@ mod tests {
             max_retries: 100,
             ..p
         };
-        let d = |attempt, jitter| {
-            decide(
-                &long,
-                attempt,
-                Outcome::Status(503),
-                true,
-                None,
-                None,
-                NOW,
-                jitter,
-            )
-        };
+        let d = |attempt, jitter| after_503(&long, attempt, jitter);
         assert_eq!(
             d(7, 0.5),
             Decision::Retry { delay_ms: 60_000 },
