@@ -160,16 +160,14 @@ pub fn sign_fast(
     // anyway (in `AccessKey::sign`).
     let h = LAST_KEY.with(|last| {
         let mut last = last.borrow_mut();
-        if !matches!(&*last, Some((text, _)) if text == access_key) {
-            *last = None;
-            let key = AccessKey::from_base64(access_key).js()?;
-            *last = Some((access_key.to_string(), key));
-        }
-        let Some((_, key)) = &*last else {
-            return Err(to_js(Error::new(
-                ErrorKind::InvalidAccessKey,
-                "the access key could not be read",
-            )));
+        let key = match &mut *last {
+            Some((text, key)) if text == access_key => &*key,
+            slot => {
+                // Cleared first, so a key that fails to decode leaves nothing cached.
+                *slot = None;
+                let key = AccessKey::from_base64(access_key).js()?;
+                &slot.insert((access_key.to_string(), key)).1
+            }
         };
         let url = Url::parse(url).js()?;
         signing::sign_request(key, method, &url, body.as_bytes(), checked_ms(now_ms)?).js()
