@@ -79,6 +79,92 @@ fn check_sent_as_written(path_and_query: &str) -> Result<()> {
     Ok(())
 }
 
+/// The signature covers the host, so it must be the `Host` that `fetch` sends. The WHATWG URL
+/// parser rewrites numeric hosts (`1.2.3` → `1.2.0.3`, `0x7f.0.0.1` and `2130706433` →
+/// `127.0.0.1`, a trailing dot dropped) and non-canonical IPv6 literals (`[0:0::1]` → `[::1]`):
+/// such hosts are refused, naming the form to write. Upper-case letters are the one rewrite
+/// handled rather than refused: hosts are compared and signed in lower case, as fetch sends them.
+fn check_host_sent_as_written(host: &str) -> Result<()> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let canonical = inner
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|ip| serialize_ipv6(&ip.segments()));
+        return match canonical {
+            None => Err(invalid(&format!(
+                "the host [{inner}] is not a valid IPv6 address"
+            ))),
+            Some(c) if !c.eq_ignore_ascii_case(inner) => Err(invalid(&format!(
+                "the host [{inner}] would be sent as [{c}] by fetch: write it that way"
+            ))),
+            Some(_) => Ok(()),
+        };
+    }
+    if !ends_in_number(host) {
+        return Ok(());
+    }
+    let canonical = host.split('.').count() == 4
+        && host
+            .split('.')
+            .all(|p| p.parse::<u8>().is_ok() && (p == "0" || !p.starts_with('0')));
+    if canonical {
+        return Ok(());
+    }
+    Err(invalid(&format!(
+        "the host '{host}' ends in a number, so fetch reads it as an IPv4 address and would \
+         rewrite it (short, hexadecimal, octal, zero-padded or dot-ended forms) or refuse it: \
+         write the address as four decimal numbers such as 127.0.0.1"
+    )))
+}
+
+/// The WHATWG URL "ends in a number" test: the last label (a trailing dot ignored) is decimal
+/// digits or `0x` hex, so the parser reads the whole host as an IPv4 address.
+fn ends_in_number(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = host.rsplit('.').next().unwrap_or("");
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+        && last[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An IPv6 address as the WHATWG URL serializer writes it: lower-case hex pieces without leading
+/// zeros, the first longest run of two or more zero pieces written `::`, no embedded IPv4.
+fn serialize_ipv6(pieces: &[u16; 8]) -> String {
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < 8 {
+        if pieces[i] == 0 {
+            let start = i;
+            while i < 8 && pieces[i] == 0 {
+                i += 1;
+            }
+            let len = i - start;
+            if len >= 2 && best.map_or(true, |(_, l)| len > l) {
+                best = Some((start, len));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::with_capacity(39);
+    let mut i = 0;
+    while i < 8 {
+        if let Some((start, len)) = best.filter(|(s, _)| *s == i) {
+            out.push_str(if start == 0 { "::" } else { ":" });
+            i += len;
+            continue;
+        }
+        out.push_str(&format!("{:x}", pieces[i]));
+        if i < 7 {
+            out.push(':');
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Whether a path segment is `.` or `..`, each dot possibly written `%2e` or `%2E` (as the WHATWG
 /// URL parser reads them). Runs on every signature, hence no allocation.
 fn is_dot_segment(segment: &str) -> bool {
@@ -142,6 +228,7 @@ impl Url {
                 "the host is missing or has characters a host name cannot have",
             ));
         }
+        check_host_sent_as_written(host)?;
         let path_and_query = if tail.starts_with('/') {
             tail.to_string()
         } else {
@@ -199,6 +286,96 @@ mod tests {
         fn dot_segments_as_fetch_reads_them(seg in "([.eE2%x]|%2[eE]){0,5}") {
             let plain = seg.to_ascii_lowercase().replace("%2e", ".");
             prop_assert_eq!(is_dot_segment(&seg), plain == "." || plain == "..", "{}", seg);
+        }
+    }
+
+    proptest! {
+        /// Four decimal numbers without leading zeros are kept as written; any other spelling of
+        /// the same address (hex, octal, padded, fewer parts, trailing dot) is refused.
+        #[test]
+        fn ipv4_hosts_only_in_the_form_fetch_sends(a: u8, b: u8, c: u8, d: u8, form in 0..6usize) {
+            let canonical = format!("{a}.{b}.{c}.{d}");
+            let u = Url::parse(&format!("https://{canonical}:8443/x")).unwrap();
+            prop_assert_eq!(u.authority(), format!("{canonical}:8443"));
+            let n = u32::from_be_bytes([a, b, c, d]);
+            let other = match form {
+                0 => format!("{n}"),
+                1 => format!("0x{a:x}.{b}.{c}.{d}"),
+                2 => format!("0{a:o}.{b}.{c}.{d}"),
+                3 => format!("{a}.{b}.{}", u32::from(c) << 8 | u32::from(d)),
+                4 => format!("{canonical}."),
+                _ => format!("{a}.{b}.{c}.0{d}"),
+            };
+            let err = Url::parse(&format!("https://{other}/x")).unwrap_err();
+            prop_assert_eq!(err.kind, ErrorKind::InvalidUrl);
+            prop_assert!(err.message.contains(&format!("'{other}'")), "{}", err.message);
+        }
+
+        /// Any IPv6 address written out in full is accepted only when that is already the form
+        /// the WHATWG serializer gives; the serializer's form always round-trips.
+        #[test]
+        fn ipv6_hosts_only_in_canonical_form(pieces: [u16; 8], zeros in 0u8..=255) {
+            // Zero some pieces so that `::` runs appear often.
+            let mut p = pieces;
+            for (i, v) in p.iter_mut().enumerate() {
+                if zeros & (1 << i) != 0 { *v = 0; }
+            }
+            let canonical = serialize_ipv6(&p);
+            prop_assert_eq!(canonical.parse::<std::net::Ipv6Addr>().unwrap().segments(), p);
+            let u = Url::parse(&format!("http://[{canonical}]:9/")).unwrap();
+            prop_assert_eq!(u.host, format!("[{canonical}]"));
+            let full = p.iter().map(|x| format!("{x:04X}")).collect::<Vec<_>>().join(":");
+            let r = Url::parse(&format!("http://[{full}]/"));
+            if full.eq_ignore_ascii_case(&canonical) {
+                prop_assert!(r.is_ok());
+            } else {
+                let err = r.unwrap_err();
+                prop_assert!(err.message.contains(&format!("[{canonical}]")), "{}", err.message);
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_hosts_fetch_would_rewrite() {
+        // Each host below was checked with Node's WHATWG `new URL(..).host`.
+        for (bad, needle) in [
+            ("https://1.2.3/", "'1.2.3' ends in a number"),
+            ("https://0x7f.0.0.1/", "'0x7f.0.0.1' ends in a number"),
+            ("https://0177.0.0.1/", "'0177.0.0.1'"),
+            ("https://2130706433/", "'2130706433'"),
+            ("https://127.0.0.1./", "'127.0.0.1.'"),
+            ("https://1.2.3.0x4/", "'1.2.3.0x4'"),
+            ("https://0x/", "'0x'"),
+            ("https://0/", "'0'"),
+            ("https://1.256.3.4/", "'1.256.3.4'"),
+            ("https://foo.1/", "'foo.1'"),
+            ("https://1.2.3.4.5/", "'1.2.3.4.5'"),
+            ("http://[0:0:0:0:0:0:0:1]:80/", "sent as [::1]"),
+            ("http://[::FFFF:1.2.3.4]/", "sent as [::ffff:102:304]"),
+            ("http://[2001:0db8::1]/", "sent as [2001:db8::1]"),
+            ("http://[1::2:0:0:0:3]/", "sent as [1:0:0:2::3]"),
+            ("http://[0:0:1:0:0:1:0:0]/", "sent as [::1:0:0:1:0:0]"),
+            ("http://[1:2:3]/", "not a valid IPv6"),
+        ] {
+            let err = Url::parse(bad).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidUrl, "{bad}");
+            assert!(err.message.contains(needle), "{bad}: {}", err.message);
+        }
+        // Hosts fetch sends as written (up to case, which is signed lower-cased as sent).
+        for (ok, host) in [
+            ("https://1.2.3.4/", "1.2.3.4"),
+            ("https://0.0.0.0/", "0.0.0.0"),
+            ("https://Example.COM/", "example.com"),
+            ("https://example.com./", "example.com."),
+            ("https://x.1e/", "x.1e"),
+            ("https://0xg.example/", "0xg.example"),
+            ("https://a_b-c.example/", "a_b-c.example"),
+            ("https://XN--CAF-DMA.com/", "xn--caf-dma.com"),
+            ("http://[2001:DB8::1]/", "[2001:db8::1]"),
+            ("http://[::ffff:7f00:1]/", "[::ffff:7f00:1]"),
+            ("http://[1:0:0:2::3]/", "[1:0:0:2::3]"),
+        ] {
+            assert_eq!(Url::parse(ok).unwrap().host, host, "{ok}");
         }
     }
 

@@ -73,6 +73,26 @@ export const signingCases = [
     },
   },
   {
+    name: "signRequest refuses hosts this runtime's URL parser (so fetch) would rewrite, and signs the others as sent",
+    run(lib) {
+      // Numeric hosts that are not four decimal numbers, IPv4 with a trailing dot, IPv6 not in canonical form.
+      for (const host of ['1.2.3', '0x7f.0.0.1', '0177.0.0.1', '2130706433', '127.0.0.1.', '[0:0:0:0:0:0:0:1]', '[::ffff:1.2.3.4]']) {
+        const url = `https://${host}/identities`;
+        assert.ok(new URL(url).host !== host, `this runtime rewrites ${host} (to ${new URL(url).host})`);
+        const e = assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url, accessKey: 'pw==' }), 'InvalidUrl', url);
+        assert.ok(e.message.includes(host), `the message names the host: ${e.message}`);
+      }
+      // Accepted hosts are exactly what the runtime sends (upper case is signed lower-cased, as sent).
+      const date = VECTOR.date;
+      for (const [host, sent] of [['1.2.3.4', '1.2.3.4'], ['Example.COM', 'example.com'], ['example.com.', 'example.com.'], ['[2001:DB8::1]', '[2001:db8::1]'], ['[::1]', '[::1]']]) {
+        assert.equal(new URL(`https://${host}/`).host, sent, `this runtime sends ${host} as ${sent}`);
+        const a = lib.signRequest({ method: 'GET', url: `https://${host}/x`, accessKey: 'pw==', date });
+        const b = lib.signRequest({ method: 'GET', url: `https://${sent}/x`, accessKey: 'pw==', date });
+        assert.equal(a.authorization, b.authorization, `${host} is signed as ${sent}`);
+      }
+    },
+  },
+  {
     name: 'bad arguments throw InvalidArgument naming what was wrong',
     run(lib) {
       const base = { method: 'GET', url: VECTOR.url, accessKey: 'pw==' };
