@@ -141,12 +141,57 @@ const CORS_EXPOSED = [
 ].join(', ');
 
 /**
- * CORS, so that browser clients (which sign with the Host the browser sends) can call the
- * emulator from another origin. Answers a preflight itself (returns true then).
+ * Whether an `Origin` is a loopback one (http(s) on localhost, 127.0.0.0/8 or [::1], any port):
+ * pages served from this machine may call the emulator; other pages may not.
+ * @param {string} origin
  */
-function applyCors(req, res) {
+export function isLoopbackOrigin(origin) {
+  let u;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== origin) return false;
+  return u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
+}
+
+/**
+ * An origin as browsers send it (`scheme://host[:port]`), for `corsOrigins`.
+ * @param {string} value
+ * @returns {string}
+ */
+export function normalizeOrigin(value) {
+  let u;
+  try {
+    u = new URL(value);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || value.replace(/\/$/, '') !== u.origin) {
+    throw new TypeError(`'${value}' is not an origin such as https://app.example.com:8443 (scheme, host and port only).`);
+  }
+  return u.origin;
+}
+
+/**
+ * CORS, so that browser clients (which sign with the Host the browser sends) can call the
+ * emulator from a page on this machine (or from an origin given in `corsOrigins`). A request
+ * whose `Origin` is neither is refused with 403 and no CORS headers, so that no web page can mint
+ * tokens or inject faults in a running emulator. Answers a preflight itself (returns true then).
+ * @param {Set<string>} allowed extra origins
+ */
+function applyCors(req, res, allowed) {
   const origin = req.headers.origin;
   if (typeof origin !== 'string' || origin === '') return false;
+  if (!isLoopbackOrigin(origin) && !allowed.has(origin)) {
+    throw new HttpError(
+      403,
+      'OriginNotAllowed',
+      'This origin may not call the emulator: only pages on localhost, 127.0.0.0/8 or [::1] may, ' +
+        'and origins given with --cors-origin (corsOrigins).',
+    );
+  }
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('vary', 'Origin');
   res.setHeader('access-control-expose-headers', CORS_EXPOSED);
@@ -163,6 +208,12 @@ function applyCors(req, res) {
   return true;
 }
 
+/** Whether a listening host is a loopback interface (else the emulator is reachable from other machines). */
+export function isLoopbackHost(host) {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
 /**
  * @typedef {object} EmulatorOptions
  * @property {number} [port=0]            TCP port (0: any free port)
@@ -172,6 +223,7 @@ function applyCors(req, res) {
  * @property {string} [tlsCert]           PEM certificate path (with tlsKey: serve https)
  * @property {string} [tlsKey]            PEM private-key path
  * @property {boolean} [faults=false]     enable the /emulator/faults routes
+ * @property {string[]} [corsOrigins]     origins besides loopback ones allowed to call it from a browser
  * @property {number} [headersTimeoutMs=10000] close connections whose headers take longer (slow-loris)
  * @property {number} [requestTimeoutMs=30000] close connections whose whole request takes longer
  * @property {((line: string) => void) | null} [log] request log sink (one line per request; no secrets)
@@ -200,6 +252,7 @@ export async function startEmulator(options = {}) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`Invalid port: ${port}`);
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new TypeError('tlsCert and tlsKey must be given together.');
   if (options.accessKey !== undefined) checkAccessKey(options.accessKey);
+  const corsOrigins = new Set((options.corsOrigins ?? []).map(normalizeOrigin));
 
   const store = Store.open({ dataFile: data, accessKey: options.accessKey });
   if (store.accessKey === undefined) {
@@ -226,6 +279,20 @@ export async function startEmulator(options = {}) {
 
   /** Emulator-only routes (no auth, no api-version): dev helpers. */
   const emulatorRoutes = {
+    '/': {
+      GET: () => ({
+        status: 200,
+        body: {
+          service: 'ACS Identity emulator',
+          description: 'A local stand-in for the Azure Communication Services Identity service (development and tests only).',
+          apiVersions: Object.keys(VERSIONS),
+          routes: ROUTES.flatMap((r) => Object.keys(r.methods).map((m) => `${m} ${r.pattern}?api-version=<version>`)),
+          devRoutes: Object.entries(emulatorRoutes)
+            .filter(([path]) => path !== '/')
+            .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`)),
+        },
+      }),
+    },
     '/emulator/health': {
       GET: () => ({ status: 200, body: { status: 'ok', resourceId: store.resourceId, apiVersions: Object.keys(VERSIONS) } }),
     },
@@ -362,7 +429,7 @@ export async function startEmulator(options = {}) {
     const target = req.url ?? '';
     const q = target.indexOf('?');
     const rawPath = q < 0 ? target : target.slice(0, q);
-    const isEmulatorRoute = rawPath === '/emulator' || rawPath.startsWith('/emulator/');
+    const isEmulatorRoute = rawPath === '/' || rawPath === '/emulator' || rawPath.startsWith('/emulator/');
     res.on('finish', () => {
       if (!isEmulatorRoute) stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
       if (log) {
@@ -371,7 +438,7 @@ export async function startEmulator(options = {}) {
       }
     });
     try {
-      if (applyCors(req, res)) return;
+      if (applyCors(req, res, corsOrigins)) return;
       if (!target.startsWith('/')) throw new HttpError(400, 'BadRequest', 'The request target must be an origin-form path.');
       const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
       if (isEmulatorRoute) await handleEmulator(req, res, rawPath);

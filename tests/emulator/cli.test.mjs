@@ -111,19 +111,30 @@ describe('emulator/main.mjs', () => {
   });
 
   for (const [args, re] of [
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['--port'], /--port needs a value/],
-    [['--port', 'abc'], /--port must be an integer/],
-    [['--port', '70000'], /--port must be an integer/],
-    [['--access-key', 'not base64!'], /--access-key must be base64/],
+    [['--bogus'], /^ERROR: unrecognized arguments: --bogus\n/],
+    [['--prot', '80'], /^ERROR: unrecognized arguments: --prot 80 Did you mean '--port'\?\n/],
+    [['--fault'], /Did you mean '--faults'\?/],
+    [['--cors-orgin=http://x.example'], /Did you mean '--cors-origin'\?/],
+    [['stray'], /^ERROR: unrecognized arguments: stray\n/],
+    [['--port'], /^ERROR: argument --port: expected one argument\n/],
+    [['--port', '--quiet'], /argument --port: expected one argument/],
+    [['--port', 'abc'], /argument --port: invalid int value: 'abc'/],
+    [['--port', '70000'], /argument --port: must be in \[0, 65535\]/],
+    [['--access-key', 'not base64!'], /argument --access-key: must be base64/],
     [['--tls-cert', 'x.pem'], /--tls-cert and --tls-key must be given together/],
-    [['--quiet=yes'], /--quiet takes no value/],
+    [['--quiet=yes'], /argument --quiet: ignored explicit argument 'yes'/],
+    [['--cors-origin', 'https://app.example/path'], /argument --cors-origin: 'https:\/\/app\.example\/path' is not an origin/],
+    [['--cors-origin', '*'], /argument --cors-origin: '\*' is not an origin/],
+    [['--cors-origin', 'endpoint=https://x/;accesskey=c2VjcmV0'], /argument --cors-origin: 'REDACTED' is not an origin/],
   ]) {
     test(`bad flags ${args.join(' ')} → exit 2 with a message on stderr`, async () => {
       const cli = spawnCli(args);
       const { code } = await cli.exited;
       assert.equal(code, 2);
       assert.match(cli.err(), re);
+      // As the acs-identity CLI: one ERROR line, then how to get help under the program's name.
+      assert.match(cli.err(), /^ERROR: [^\n]+\nRun 'acs-identity emulator --help' for usage\.\n$/);
+      assert.ok(!cli.err().includes('c2VjcmV0'), 'no key material echoed');
       assert.equal(cli.out(), '');
     });
   }
@@ -131,7 +142,9 @@ describe('emulator/main.mjs', () => {
   test('--help prints usage and exits 0', async () => {
     const cli = spawnCli(['--help']);
     assert.equal((await cli.exited).code, 0);
-    assert.match(cli.out(), /Usage: node emulator\/main\.mjs/);
+    assert.match(cli.out(), /^Usage: acs-identity emulator \[options\]\n/);
+    assert.match(cli.out(), /--cors-origin ORIGIN/);
+    assert.match(cli.out(), /--host H .*0\.0\.0\.0 in a container/);
   });
 
   test('a port in use → exit 1 with a message', async () => {
