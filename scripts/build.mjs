@@ -10,7 +10,7 @@ import { bin, crateVersion, log, root, run } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const pkg = join(root, 'pkg');
-const SOURCES = ['src', 'pkg-template', 'emulator', 'Cargo.toml', 'Cargo.lock'];
+const SOURCES = ['src', 'pkg-template', 'emulator', 'Cargo.toml', 'Cargo.lock', 'LICENSE', 'CHANGELOG.md'];
 // Features that rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
 const WASM_FEATURES = [
   '--enable-bulk-memory',
@@ -49,9 +49,11 @@ export function build({ quiet = false } = {}) {
   run('wasm-bindgen', ['--target', 'web', '--out-dir', pkg, '--out-name', 'acs_identity', raw]);
   const wasm = join(pkg, 'acs_identity_bg.wasm');
   run(bin('wasm-opt'), ['-Oz', ...WASM_FEATURES, '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
-  // The package's public types are hand-written (index.d.ts); the glue keeps its own d.ts.
-  for (const f of ['acs_identity_bg.wasm.d.ts', '.gitignore']) rmSync(join(pkg, f), { force: true });
+  // The package's public types are hand-written (index.d.ts, ...); wasm-bindgen's own d.ts files
+  // describe the internal glue (with `any`s) and no export reaches them.
+  for (const f of ['acs_identity.d.ts', 'acs_identity_bg.wasm.d.ts', '.gitignore']) rmSync(join(pkg, f), { force: true });
   cpSync(join(root, 'pkg-template'), pkg, { recursive: true });
+  for (const f of ['LICENSE', 'CHANGELOG.md']) cpSync(join(root, f), join(pkg, f));
   if (existsSync(join(root, 'emulator'))) {
     cpSync(join(root, 'emulator'), join(pkg, 'emulator'), {
       recursive: true,
@@ -62,7 +64,6 @@ export function build({ quiet = false } = {}) {
   const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
   manifest.version = crateVersion();
   writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(join(pkg, 'version.js'), `export const VERSION = ${JSON.stringify(manifest.version)};\n`);
   writeFileSync(join(pkg, '.build-stamp'), new Date().toISOString());
   const wasmBytes = readFileSync(wasm);
   const glue = readFileSync(join(pkg, 'acs_identity.js'));

@@ -1,6 +1,6 @@
 // The shipped .d.ts type-check strict consumers (tsc --noEmit) in a project that installed the
 // packed package by name: the main entry and the client (consumer.ts), the credential
-// (credential.ts) and acs-identity/worker (worker.ts). Each @ts-expect-error must be an error.
+// (credential.ts), acs-identity/worker (worker.ts) and acs-identity/emulator (emulator.ts). Each @ts-expect-error must be an error.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareConsumer, root } from './support/consumer.mjs';
 
-const FILES = ['consumer.ts', 'credential.ts', 'worker.ts'];
+const FILES = ['consumer.ts', 'credential.ts', 'worker.ts', 'emulator.ts'];
 
 test('the package types check strict TypeScript consumers', (t) => {
   const consumer = prepareConsumer();
