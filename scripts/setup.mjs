@@ -13,12 +13,40 @@ function ensureCargoPath() {
   if (!process.env.PATH.split(':').includes(cargoBin)) process.env.PATH = `${cargoBin}:${process.env.PATH}`;
 }
 
-export function setup({ quiet = false } = {}) {
+/**
+ * What setup() still has to install, as step names (empty when everything is there). Only the
+ * checks, nothing is installed.
+ * @returns {string[]}
+ */
+export function missingToolchain() {
   ensureCargoPath();
-  const say = quiet ? () => {} : log;
+  const steps = [];
+  if (!exists('node_modules/.package-lock.json') || !exists('node_modules/.bin/wasm-opt')) steps.push('npm dev packages (npm ci)');
+  if (capture('cargo', ['--version']) === null) return steps; // setup() explains
+  const targets = capture('rustup', ['target', 'list', '--installed']) ?? '';
+  if (!targets.split('\n').includes('wasm32-unknown-unknown')) steps.push('Rust target wasm32-unknown-unknown');
+  if (capture('wasm-bindgen', ['--version'])?.split(' ')[1] !== pinnedWasmBindgen()) {
+    steps.push(`wasm-bindgen-cli ${pinnedWasmBindgen()} (compiled from source)`);
+  }
+  return steps;
+}
+
+/**
+ * Installs what is missing. The installers' output goes to stderr (stdout stays for results).
+ * @param {{ quiet?: boolean, progress?: boolean }} [opts] progress: number the steps, `[1/3] ...`
+ */
+export function setup({ quiet = false, progress = false } = {}) {
+  ensureCargoPath();
+  const total = progress ? missingToolchain().length : 0;
+  let done = 0;
+  const say = (msg) => {
+    if (progress) log(`[${++done}/${total}] ${msg}`);
+    else if (!quiet) log(msg);
+  };
+  const toStderr = { stdio: ['inherit', 2, 'inherit'] };
   if (!exists('node_modules/.package-lock.json') || !exists('node_modules/.bin/wasm-opt')) {
     say('installing npm dev packages (npm ci)');
-    run('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+    run('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund'], toStderr);
   }
   if (capture('cargo', ['--version']) === null) {
     throw new Error('cargo is not installed: install Rust with rustup (https://rustup.rs) and run again');
@@ -26,13 +54,13 @@ export function setup({ quiet = false } = {}) {
   const targets = capture('rustup', ['target', 'list', '--installed']) ?? '';
   if (!targets.split('\n').includes('wasm32-unknown-unknown')) {
     say('adding the Rust target wasm32-unknown-unknown');
-    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown'], toStderr);
   }
   const want = pinnedWasmBindgen();
   const have = capture('wasm-bindgen', ['--version'])?.split(' ')[1];
   if (have !== want) {
     say(`installing wasm-bindgen-cli ${want} (found ${have ?? 'none'}); this takes a few minutes once`);
-    run('cargo', ['install', 'wasm-bindgen-cli', '--version', `=${want}`, '--force']);
+    run('cargo', ['install', 'wasm-bindgen-cli', '--version', `=${want}`, '--force'], toStderr);
   }
 }
 

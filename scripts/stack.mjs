@@ -277,7 +277,7 @@ const trimSlash = (u) => String(u).replace(/\/$/, '');
  * @param {{ ports?: { demo?: number, tokenEndpoint?: number, emulator?: number } }} [options]
  *   a port of 0 is any free port; an absent one is the default (falling back to a free port)
  * @returns {Promise<{ demoUrl: string, tokenEndpointUrl: string, emulatorUrl: string,
- *   notes: string[], close(): Promise<void> }>}
+ *   connectionString: string, notes: string[], close(): Promise<void> }>}
  */
 export async function startStack({ ports = {} } = {}) {
   for (const f of ['browser.js', 'worker.js', 'acs_identity_bg.wasm']) {
@@ -344,7 +344,7 @@ export async function startStack({ ports = {} } = {}) {
     closers.push(() => mf.dispose());
     tokenEndpointUrl = trimSlash(await mf.ready);
 
-    return { demoUrl: demo.url, tokenEndpointUrl, emulatorUrl, notes, close };
+    return { demoUrl: demo.url, tokenEndpointUrl, emulatorUrl, connectionString: emulator.connectionString, notes, close };
   } catch (e) {
     await close();
     throw e;

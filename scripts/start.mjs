@@ -2,12 +2,15 @@
 //   demo             the demo page (www/) with the built package at /pkg/
 //   token endpoint   the edge token endpoint (pkg/worker.js) in workerd, via Miniflare
 //   emulator         the local ACS Identity service
-// Prints exactly three lines on stdout (`demo: URL`, `token endpoint: URL`, `emulator: URL`); hints
-// go to stderr. Ctrl-C (SIGINT) or SIGTERM stops all three and exits 0.
+// Prints exactly four lines on stdout (`demo: URL`, `token endpoint: URL`, `emulator: URL`,
+// `AZURE_COMMUNICATION_CONNECTION_STRING=<the emulator's>`); hints and progress go to stderr.
+// Ctrl-C (SIGINT) or SIGTERM stops all three and exits 0.
 //
 // Ports: DEMO_PORT, TOKEN_ENDPOINT_PORT, EMULATOR_PORT (0 = any free port). Unset: 8080, 8787 and
 // 4000, or any free port when that one is taken.
 // --no-build: use pkg/ as it is (fails when it is missing) instead of rebuilding stale sources.
+// --rebuild: rebuild pkg/ even when it looks up to date. A first run (toolchain missing) says so up
+// front and numbers the setup steps as they run.
 import { log } from './lib.mjs';
 
 function portFromEnv(name) {
@@ -29,10 +32,17 @@ const ports = {
 
 if (!process.argv.includes('--no-build')) {
   const { build, isStale } = await import('./build.mjs');
-  if (isStale()) {
-    log('building the package (pkg/ is missing or older than its sources)');
+  const rebuild = process.argv.includes('--rebuild');
+  if (rebuild || isStale()) {
+    const { missingToolchain, setup } = await import('./setup.mjs');
     try {
-      build({ quiet: true });
+      const missing = missingToolchain();
+      if (missing.length) {
+        log(`first run: a one-time setup of the toolchain takes a few minutes (${missing.join(', ')}), then the build; progress follows`);
+        setup({ progress: true });
+      }
+      log(`building the package (${rebuild ? '--rebuild' : 'pkg/ is missing or older than its sources'}): Rust → WebAssembly, then the JS files`);
+      build({ quiet: missing.length === 0 });
     } catch (e) {
       log(`the build failed: ${e.message}`);
       process.exit(1);
@@ -85,6 +95,8 @@ if (!stopping) {
   console.log(`demo: ${stack.demoUrl}`);
   console.log(`token endpoint: ${stack.tokenEndpointUrl}`);
   console.log(`emulator: ${stack.emulatorUrl}`);
+  console.log(`AZURE_COMMUNICATION_CONNECTION_STRING=${stack.connectionString}`);
   for (const note of stack.notes) log(note);
   log(`open ${stack.demoUrl} — sign in with any name, then get an ACS token. Ctrl-C stops.`);
+  log(`the CLI and scripts can use the same emulator: export the AZURE_COMMUNICATION_CONNECTION_STRING line above`);
 }

@@ -1,17 +1,21 @@
-// `npm start` itself: node scripts/start.mjs prints the three URLs, each answers, and SIGINT or
-// SIGTERM stops all three and exits 0. (--no-build: the suite runs against the pkg/ that
+// `npm start` itself: node scripts/start.mjs prints the three URLs and the emulator's connection
+// string, each answers, and SIGINT or SIGTERM stops all three and exits 0; a first run (toolchain
+// missing) says up front that the setup takes a few minutes and numbers its steps. (--no-build: the suite runs against the pkg/ that
 // `npm test` built; a rebuild here would replace pkg/ under the other suites.)
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { root } from '../../scripts/lib.mjs';
+import { pinnedWasmBindgen, root } from '../../scripts/lib.mjs';
+import { call } from '../emulator/helpers.mjs';
 
 const ANY_PORT = { DEMO_PORT: '0', TOKEN_ENDPOINT_PORT: '0', EMULATOR_PORT: '0' };
 
-/** Starts `node scripts/start.mjs`; resolves once it printed its three lines. */
-function start(env = ANY_PORT) {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs'), '--no-build'], {
+/** Starts `node scripts/start.mjs`; resolves once it printed its four lines. */
+function start(env = ANY_PORT, args = ['--no-build']) {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs'), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,7 +27,7 @@ function start(env = ANY_PORT) {
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`start.mjs printed no URLs within 30 s\n${out.stdout}\n${out.stderr}`)), 30_000);
     const check = () => {
-      if (out.stdout.split('\n').length > 3) {
+      if (out.stdout.split('\n').length > 4) {
         clearTimeout(timer);
         resolve();
       }
@@ -60,8 +64,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     try {
       await run.ready;
       const lines = run.out.stdout.trimEnd().split('\n');
-      assert.equal(lines.length, 3, run.out.stdout);
-      const [demo, endpoint, emulator] = lines.map((l, i) => {
+      assert.equal(lines.length, 4, run.out.stdout);
+      const [demo, endpoint, emulator] = lines.slice(0, 3).map((l, i) => {
         const m = l.match(/^(demo|token endpoint|emulator): (http:\/\/127\.0\.0\.1:\d+)$/);
         assert.ok(m, `line ${i + 1}: ${l}`);
         assert.equal(m[1], ['demo', 'token endpoint', 'emulator'][i]);
@@ -78,12 +82,19 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
       assert.equal((await emu.json()).status, 'ok');
       const config = await (await fetch(`${demo}/config.json`)).json();
       assert.deepEqual([config.tokenEndpoint, config.emulatorUrl], [endpoint, emulator]);
+      // The fourth line: the emulator's connection string, for the CLI and scripts.
+      const cs = /^AZURE_COMMUNICATION_CONNECTION_STRING=endpoint=(http:\/\/127\.0\.0\.1:\d+)\/;accesskey=([A-Za-z0-9+/]+=*)$/.exec(lines[3]);
+      assert.ok(cs, lines[3]);
+      assert.equal(cs[1], emulator);
+      const created = await call({ url: emulator, accessKey: cs[2] }, 'POST', '/identities');
+      assert.equal(created.status, 201, 'a request signed with that key is accepted');
+      assert.match(run.out.stderr, /the CLI and scripts can use the same emulator/);
 
       run.child.kill(signal);
       const { code, signal: killedBy } = await within(run.exited, 6000, `exit after ${signal}`);
       assert.equal(killedBy, null);
       assert.equal(code, 0, run.out.stderr);
-      assert.equal(run.out.stdout.trimEnd().split('\n').length, 3, 'nothing else on stdout');
+      assert.equal(run.out.stdout.trimEnd().split('\n').length, 4, 'nothing else on stdout');
       for (const url of [demo, `${endpoint}/healthz`, `${emulator}/emulator/health`]) {
         assert.ok(await refused(url), `${url} still answers after ${signal}`);
       }
@@ -99,4 +110,47 @@ test('a bad port in the environment is refused with a message', async () => {
   assert.equal(code, 2);
   assert.match(run.out.stderr, /DEMO_PORT must be a port number/);
   assert.equal(run.out.stdout, '');
+});
+
+test('a first run says up front that the one-time setup takes a few minutes, then numbers its steps', async () => {
+  // A toolchain without the wasm32 target and wasm-bindgen-cli: fake rustup/cargo in a CARGO_HOME of
+  // our own (scripts/setup.mjs puts $CARGO_HOME/bin first on PATH). The fake cargo "installs"
+  // wasm-bindgen and then refuses to build, so pkg/ is left as it is.
+  const home = mkdtempSync(join(tmpdir(), 'acs-first-run-'));
+  const binDir = join(home, 'bin');
+  mkdirSync(binDir);
+  const calls = join(home, 'calls.log');
+  const script = (name, body) => {
+    writeFileSync(join(binDir, name), `#!/bin/sh\necho "${name} $*" >> '${calls}'\n${body}\n`);
+    chmodSync(join(binDir, name), 0o755);
+  };
+  script(
+    'rustup',
+    'case "$1 $2" in\n  "target list") echo x86_64-unknown-linux-gnu ;;\n  "target add") echo "info: installing component (fake)" >&2 ;;\nesac',
+  );
+  script(
+    'cargo',
+    `case "$1" in\n  --version) echo "cargo 1.95.0 (fake)" ;;\n  install) echo "   Compiling wasm-bindgen-cli (fake)" >&2; printf '#!/bin/sh\\necho "wasm-bindgen ${pinnedWasmBindgen()}"\\n' > '${binDir}/wasm-bindgen'; chmod +x '${binDir}/wasm-bindgen' ;;\n  *) echo "fake cargo: no build here" >&2; exit 1 ;;\nesac`,
+  );
+  script('wasm-bindgen', 'echo "wasm-bindgen 0.2.0"'); // an older version than the pinned one
+  const stampBefore = statSync(join(root, 'pkg', '.build-stamp')).mtimeMs;
+  try {
+    const run = start({ ...ANY_PORT, CARGO_HOME: home }, ['--rebuild']);
+    const { code } = await within(run.exited, 30_000, 'exit');
+    assert.equal(code, 1, run.out.stderr);
+    assert.equal(run.out.stdout, '', 'progress goes to stderr');
+    const lines = run.out.stderr.split('\n').filter((l) => l.startsWith('[acs-identity]'));
+    assert.match(lines[0], /^\[acs-identity\] first run: a one-time setup of the toolchain takes a few minutes \(Rust target wasm32-unknown-unknown, wasm-bindgen-cli [0-9.]+ \(compiled from source\)\)/);
+    assert.match(lines[1], /^\[acs-identity\] \[1\/2\] adding the Rust target wasm32-unknown-unknown$/);
+    assert.match(lines[2], /^\[acs-identity\] \[2\/2\] installing wasm-bindgen-cli [0-9.]+ \(found 0\.2\.0\); this takes a few minutes once$/);
+    assert.match(lines[3], /^\[acs-identity\] building the package \(--rebuild\)/);
+    assert.match(run.out.stderr, /Compiling wasm-bindgen-cli \(fake\)/, 'the installer shows its own progress');
+    assert.match(run.out.stderr, /the build failed/);
+    const log = readFileSync(calls, 'utf8');
+    assert.match(log, /^rustup target add wasm32-unknown-unknown$/m);
+    assert.match(log, new RegExp(`^cargo install wasm-bindgen-cli --version =${pinnedWasmBindgen().replace(/\./g, '\\.')} --force$`, 'm'));
+    assert.equal(statSync(join(root, 'pkg', '.build-stamp')).mtimeMs, stampBefore, 'pkg/ untouched');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
