@@ -116,6 +116,7 @@ describe('demo page', { skip }, () => {
   });
 
   let created; // communicationUserId of the admin-created user
+  let issuedToCreated; // a token issued to it
   test('admin console: creates a user and issues a token; the inspector shows the string-to-sign', async () => {
     phase = 'admin';
     await page.fill('#create-custom-id', 'e2e-admin-user');
@@ -134,6 +135,9 @@ describe('demo page', { skip }, () => {
     const r = await introspect(issue.json.token);
     assert.equal(r.active, true);
     assert.equal(r.communicationUserId, created);
+    issuedToCreated = issue.json.token;
+    // One time format on the page: 24-hour local time (with the date only on another day).
+    assert.match(await text('#result-body'), /Expires\s+(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(in \d+ min\)/);
 
     // The inspector's string-to-sign is exactly what the client signed: HMAC-SHA256 of it with
     // the key gives the signature the request carried.
@@ -179,11 +183,31 @@ describe('demo page', { skip }, () => {
     await resultHas('ok', 'Signed-in user’s token: active');
   });
 
-  test('deleting a user; then get user and issue token say so in plain words', async () => {
+  test('deleting a user asks first: dismissed, nothing is sent; accepted, the user is deleted', async () => {
     await page.fill('#admin-user-id', created);
+    const before = requested.length;
+    const dialogs = [];
+    page.once('dialog', (d) => {
+      dialogs.push({ type: d.type(), message: d.message() });
+      d.dismiss();
+    });
+    await page.click('#delete-button');
+    await page.locator('#result .result-head', { hasText: 'Not deleted' }).waitFor();
+    assert.equal(dialogs.length, 1);
+    assert.equal(dialogs[0].type, 'confirm');
+    assert.match(dialogs[0].message, new RegExp(`^Delete the user ${created.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?`));
+    assert.match(dialogs[0].message, /cannot be undone/);
+    assert.equal(requested.length, before, 'a dismissed confirmation sends nothing');
+    assert.equal((await introspect(issuedToCreated)).active, true, 'the user and its token are still there');
+
+    page.once('dialog', (d) => d.accept());
     const del = await clickFor('#delete-button', (u) => u.startsWith(`${stack.emulatorUrl}/identities/`));
     assert.equal(del.response.status(), 204);
     await resultHas('ok', 'User deleted');
+    assert.equal((await introspect(issuedToCreated)).reason, 'identity deleted');
+  });
+
+  test('after the delete, get user and issue token say so in plain words', async () => {
 
     phase = 'expected-404';
     await page.click('#get-user-button');
@@ -198,13 +222,88 @@ describe('demo page', { skip }, () => {
     phase = 'admin';
   });
 
-  test('a local validation error is plain words too, and sends nothing', async () => {
+  test('a local validation error is plain words too, sends nothing, and highlights the field until it is fixed', async () => {
     const before = requested.length;
+    const invalid = (sel) => page.locator(sel).getAttribute('aria-invalid');
+    const border = (sel) => page.locator(sel).evaluate((n) => getComputedStyle(n).borderColor);
+    const normalBorder = await border('#admin-user-id');
     await page.fill('#admin-user-id', '');
     await page.click('#revoke-button');
     await resultHas('err', 'Could not revoke the tokens');
     assert.equal(await text('#result .error-code'), 'InvalidArgument');
     assert.equal(requested.length, before);
+    assert.equal(await invalid('#admin-user-id'), 'true');
+    assert.notEqual(await border('#admin-user-id'), normalBorder, 'the highlight is visible');
+    await page.fill('#admin-user-id', '8:acs:fixed');
+    assert.equal(await invalid('#admin-user-id'), null, 'fixing the value clears the highlight');
+
+    // No scope: the scopes group is highlighted, and a checked scope clears it.
+    const checked = await page.locator('#user-ops input[name="scope"]:checked').evaluateAll((ns) => ns.map((n) => n.value));
+    for (const v of checked) await page.uncheck(`#user-ops input[value="${v}"]`);
+    await page.click('#issue-button');
+    await resultHas('err', 'Could not issue a token');
+    assert.equal(await text('#result .error-code'), 'InvalidArgument');
+    assert.equal(await invalid('#token-scopes-field'), 'true');
+    assert.notEqual(await page.locator('#token-scopes-field').evaluate((n) => getComputedStyle(n).outlineStyle), 'none');
+    await page.check('#user-ops input[value="chat"]');
+    assert.equal(await invalid('#token-scopes-field'), null);
+
+    // A lifetime out of range: highlighted until it is 60..1440 again.
+    await page.fill('#token-lifetime', '30');
+    await page.click('#issue-button');
+    await resultHas('err', 'Could not issue a token');
+    assert.equal(await invalid('#token-lifetime'), 'true');
+    await page.fill('#token-lifetime', '2000');
+    assert.equal(await invalid('#token-lifetime'), 'true', 'still out of range');
+    await page.locator('#token-lifetime').evaluate((n) => n.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: join(results, 'demo-field-error.png') });
+    await page.fill('#token-lifetime', '90');
+    assert.equal(await invalid('#token-lifetime'), null);
+
+    // A bad GUID in the Teams form.
+    await page.fill('#teams-app-id', 'not-a-guid');
+    await page.click('#teams-button');
+    await resultHas('err', 'The Teams exchange failed');
+    assert.equal(await invalid('#teams-app-id'), 'true');
+    await page.click('#teams-random');
+    assert.equal(await invalid('#teams-app-id'), null);
+    assert.equal(requested.length, before, 'none of these sent a request');
+  });
+
+  test('on a wide screen, the result of an action lower on the page is scrolled into view', async () => {
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    // Scroll so that the "Check a token" card is in view and the result card (top of the right column) is not.
+    await page.evaluate(() => document.getElementById('check-card').scrollIntoView({ block: 'end' }));
+    const inView = () =>
+      page.evaluate(() => {
+        const r = document.getElementById('result').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      });
+    assert.equal(await inView(), false, 'the result card starts out of view');
+    await page.click('#check-user-token');
+    await resultHas('ok', 'Signed-in user’s token');
+    await page.waitForFunction(() => {
+      const r = document.getElementById('result').getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    }, null, { timeout: 5000 });
+    assert.equal(await inView(), true);
+    await page.screenshot({ path: join(results, 'demo-wide-result.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ reducedMotion: null });
+  });
+
+  test('labels: the emulator-key button says what it does; the empty inspector has a placeholder', async () => {
+    assert.equal(await text('#connection-reset'), 'Fill in the emulator’s key');
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await fresh.goto(stack.demoUrl);
+      await fresh.waitForSelector('html[data-ready="true"]', { timeout: 20_000 });
+      assert.deepEqual(await fresh.locator('#inspector-select option').allInnerTexts(), ['No requests yet']);
+      assert.equal(await fresh.locator('#inspector-select').isDisabled(), true);
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('the Teams exchange works', async () => {

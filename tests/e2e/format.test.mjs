@@ -6,6 +6,7 @@ import {
   displayBody,
   displayHeaders,
   formatCountdown,
+  formatTime,
   maskAuthorization,
   proactiveRefreshAt,
   redactTokens,
@@ -73,4 +74,12 @@ test('errors in plain words: code, message and a hint; a failed refresh shows th
   assert.match(w.hint, /sign in again/i);
   assert.match(describeError(Object.assign(new Error('bad'), { code: 'InvalidToken' }), { from: 'endpoint' }).hint, /app token/);
   assert.match(describeError(new Error('boom')).hint, /inspector/);
+});
+
+test('formatTime: one format for every time on the page (24-hour, local; the date only on another day)', () => {
+  const now = new Date(2026, 11, 1, 22, 5, 9);
+  assert.equal(formatTime(new Date(2026, 11, 1, 9, 3, 7), now), '09:03:07');
+  assert.equal(formatTime(new Date(2026, 11, 2, 0, 0, 0), now), '2026-12-02 00:00:00');
+  assert.equal(formatTime(new Date(2026, 0, 31, 23, 59, 59).getTime(), now), '2026-01-31 23:59:59');
+  assert.match(formatTime(new Date()), /^\d\d:\d\d:\d\d$/);
 });

@@ -3,7 +3,7 @@
 import { CommunicationIdentityClient, decodeAccessToken, parseConnectionString } from 'acs-identity';
 import { $, el, kvRow, scopeChips, withBusy } from './dom.js';
 import { createInspector } from './inspector.js';
-import { describeError, formatClock, GUID_RE, randomGuid, shortenToken } from './format.js';
+import { describeError, formatTime, GUID_RE, randomGuid, shortenToken } from './format.js';
 
 /** A local validation failure, shown like the package's own errors. */
 function invalid(message, target) {
@@ -13,7 +13,7 @@ function invalid(message, target) {
 function expiryText(date) {
   const d = date instanceof Date ? date : new Date(date);
   const minutes = Math.round((d.getTime() - Date.now()) / 60000);
-  return `${d.toLocaleString()} (${formatClock(d)}, in ${minutes} min)`;
+  return `${formatTime(d)} (in ${minutes} min)`;
 }
 
 export function initAdmin(config, shared) {
@@ -69,12 +69,49 @@ export function initAdmin(config, shared) {
   const singleColumn = window.matchMedia('(max-width: 900px)');
   const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 
-  /** In the one-column layout the result sits below the forms: bring it into view. */
+  /**
+   * Bring the result into view when it is not: in the one-column layout it sits below the forms;
+   * on a wide screen, beside the top of the forms, so it is above the viewport after scrolling
+   * down to a lower form.
+   */
   function revealResult() {
-    if (!singleColumn.matches) return;
     const { top, bottom } = resultCard.getBoundingClientRect();
     if (top >= 0 && bottom <= window.innerHeight) return;
-    resultCard.scrollIntoView({ behavior: reducedMotion.matches ? 'auto' : 'smooth', block: 'start' });
+    const tall = bottom - top > window.innerHeight;
+    resultCard.scrollIntoView({ behavior: reducedMotion.matches ? 'auto' : 'smooth', block: singleColumn.matches || tall ? 'start' : 'nearest' });
+  }
+
+  // ---------------------------------------------------------------- field-level errors
+  // An error that names a field (a local check, or the service's `target`) highlights that field
+  // (aria-invalid, a red outline) until its value is fixed.
+  const scopesField = $('token-scopes-field');
+  const lifetimeInput = $('token-lifetime');
+  const checkedScopes = () => [...document.querySelectorAll('#user-ops input[name="scope"]:checked')].map((i) => i.value);
+  const lifetimeOk = () => /^\d+$/.test(lifetimeInput.value) && Number(lifetimeInput.value) >= 60 && Number(lifetimeInput.value) <= 1440;
+  /** Each field, the error targets that name it, and when its value is fine again. */
+  const FIELDS = [
+    { node: userInput, targets: ['user', 'communicationuserid', 'id'], fixed: () => userInput.value.trim() !== '' },
+    { node: scopesField, targets: ['scopes', 'scope'], fixed: () => checkedScopes().length > 0 },
+    { node: lifetimeInput, targets: ['tokenexpiresinminutes', 'expiresinminutes'], fixed: lifetimeOk },
+    { node: $('create-custom-id'), targets: ['customid'], fixed: () => true },
+    { node: $('teams-app-id'), targets: ['appid', 'clientid', 'application (client) id'], fixed: () => GUID_RE.test($('teams-app-id').value.trim()) },
+    { node: $('teams-user-id'), targets: ['userid', 'userobjectid', 'user object id'], fixed: () => GUID_RE.test($('teams-user-id').value.trim()) },
+  ];
+  function markInvalid(field) {
+    field.node.setAttribute('aria-invalid', 'true');
+  }
+  /** The field an error's target names, if any (targets compare case-insensitively, as `scopes[0]`). */
+  function fieldOf(target) {
+    if (typeof target !== 'string') return undefined;
+    const t = target.toLowerCase().replace(/\[\d+\]$/, '');
+    return FIELDS.find((f) => f.targets.includes(t));
+  }
+  for (const field of FIELDS) {
+    const clearIfFixed = () => {
+      if (field.node.getAttribute('aria-invalid') === 'true' && field.fixed()) field.node.removeAttribute('aria-invalid');
+    };
+    field.node.addEventListener('input', clearIfFixed);
+    field.node.addEventListener('change', clearIfFixed);
   }
 
   function showResult(title, rows = [], extra) {
@@ -87,8 +124,17 @@ export function initAdmin(config, shared) {
     revealResult();
   }
 
+  /** A neutral outcome (nothing done), e.g. a cancelled delete. */
+  function showNote(title, extra) {
+    resultCard.classList.remove('ok', 'err');
+    $('result-body').replaceChildren(el('div', { class: 'result-head' }, el('span', { class: 'icon', 'aria-hidden': 'true' }, 'i'), title), el('p', { class: 'help' }, extra));
+    revealResult();
+  }
+
   function showError(title, err) {
     const { code, message, hint, status, target } = describeError(err);
+    const field = fieldOf(target);
+    if (field) markInvalid(field);
     resultCard.classList.remove('ok');
     resultCard.classList.add('err');
     $('result-body').replaceChildren(
@@ -124,11 +170,9 @@ export function initAdmin(config, shared) {
   function requireUser() {
     const id = userInput.value.trim();
     if (id === '') {
-      userInput.setAttribute('aria-invalid', 'true');
       userInput.focus();
       throw invalid('enter a user ID (create a user, or use the signed-in user’s identity)', 'user');
     }
-    userInput.removeAttribute('aria-invalid');
     return { communicationUserId: id };
   }
 
@@ -149,7 +193,7 @@ export function initAdmin(config, shared) {
       const customId = $('create-custom-id').value.trim();
       const user = await getClient().createUser(customId ? { customId } : {});
       userInput.value = user.communicationUserId;
-      userInput.removeAttribute('aria-invalid');
+      userInput.dispatchEvent(new Event('input'));
       remember(user.communicationUserId);
       showResult(
         'User created',
@@ -162,9 +206,10 @@ export function initAdmin(config, shared) {
   $('issue-button').addEventListener('click', () =>
     operation($('issue-button'), 'Could not issue a token', async () => {
       const user = requireUser();
-      const scopes = [...document.querySelectorAll('#user-ops input[name="scope"]:checked')].map((i) => i.value);
+      const scopes = checkedScopes();
       if (scopes.length === 0) throw invalid('choose at least one scope', 'scopes');
-      const minutes = Number($('token-lifetime').value);
+      if (!lifetimeOk()) throw invalid('the lifetime must be a whole number of minutes from 60 to 1440', 'tokenExpiresInMinutes');
+      const minutes = Number(lifetimeInput.value);
       const { token, expiresOn } = await getClient().getToken(user, scopes, { tokenExpiresInMinutes: minutes });
       lastIssued = token;
       $('check-issued-token').disabled = false;
@@ -179,7 +224,7 @@ export function initAdmin(config, shared) {
       showResult('User found', [
         kvRow('User ID', details.communicationUserId, { mono: true }),
         kvRow('Custom ID', details.customId ?? '—', { mono: Boolean(details.customId) }),
-        kvRow('Last token', details.lastTokenIssuedAt ? details.lastTokenIssuedAt.toLocaleString() : 'never issued'),
+        kvRow('Last token', details.lastTokenIssuedAt ? formatTime(details.lastTokenIssuedAt) : 'never issued'),
       ]);
     }),
   );
@@ -202,6 +247,11 @@ export function initAdmin(config, shared) {
   $('delete-button').addEventListener('click', () =>
     operation($('delete-button'), 'Could not delete the user', async () => {
       const user = requireUser();
+      // A real confirmation: deleting cannot be undone.
+      if (!window.confirm(`Delete the user ${user.communicationUserId}?\n\nIts tokens are revoked and the identity cannot be used again. This cannot be undone.`)) {
+        showNote('Not deleted', 'Nothing was sent.');
+        return;
+      }
       await getClient().deleteUser(user);
       showResult('User deleted', [kvRow('User ID', user.communicationUserId, { mono: true })], 'Its tokens are revoked and it can no longer get new ones.');
     }),
@@ -210,7 +260,7 @@ export function initAdmin(config, shared) {
   $('use-signed-in-user').addEventListener('click', () => {
     if (!shared.userIdentity) return;
     userInput.value = shared.userIdentity;
-    userInput.removeAttribute('aria-invalid');
+    userInput.dispatchEvent(new Event('input'));
     remember(shared.userIdentity);
   });
 
@@ -220,6 +270,7 @@ export function initAdmin(config, shared) {
   const newGuids = () => {
     appIdInput.value = randomGuid();
     teamsUserInput.value = randomGuid();
+    for (const input of [appIdInput, teamsUserInput]) input.dispatchEvent(new Event('input'));
   };
   $('teams-random').addEventListener('click', newGuids);
   newGuids();
@@ -229,10 +280,8 @@ export function initAdmin(config, shared) {
     operation($('teams-button'), 'The Teams exchange failed', async () => {
       const appId = appIdInput.value.trim();
       const userId = teamsUserInput.value.trim();
-      for (const [value, input, what] of [[appId, appIdInput, 'application (client) ID'], [userId, teamsUserInput, 'user object ID']]) {
-        const ok = GUID_RE.test(value);
-        input.toggleAttribute('aria-invalid', !ok);
-        if (!ok) throw invalid(`the ${what} must be a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301`, what);
+      for (const [value, what] of [[appId, 'application (client) ID'], [userId, 'user object ID']]) {
+        if (!GUID_RE.test(value)) throw invalid(`the ${what} must be a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301`, what);
       }
       // 1. A stand-in Microsoft Entra ID token (in a real app: MSAL, signed in as the Teams user).
       const res = await inspector.fetch(`${config.emulatorUrl}/emulator/teams-token`, {

@@ -81,6 +81,16 @@ export function formatClock(date) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/**
+ * The page's one time format: `14:03:27` today, `2026-12-02 14:03:27` on another day (local time,
+ * 24-hour clock).
+ */
+export function formatTime(date, now = new Date()) {
+  const d = date instanceof Date ? date : new Date(date);
+  const day = (x) => `${x.getFullYear()}-${pad(x.getMonth() + 1)}-${pad(x.getDate())}`;
+  return day(d) === day(now) ? formatClock(d) : `${day(d)} ${formatClock(d)}`;
+}
+
 /** The credential's proactive-refresh instant (10 min before expiry; half the life when closer). */
 export function proactiveRefreshAt(expiresOnMs, receivedAtMs) {
   const ttl = expiresOnMs - receivedAtMs;

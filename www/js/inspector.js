@@ -35,6 +35,10 @@ export function createInspector() {
 
   function renderSelect() {
     select.disabled = entries.length === 0;
+    if (entries.length === 0) {
+      select.replaceChildren(el('option', { value: '', selected: true }, 'No requests yet'));
+      return;
+    }
     select.replaceChildren(
       ...entries.map((e) => {
         const u = new URL(e.url);

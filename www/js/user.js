@@ -2,7 +2,7 @@
 // from the edge token endpoint through AcsTokenCredential + tokenRefresher, refreshed proactively.
 import { AcsTokenCredential, decodeAccessToken, tokenRefresher } from 'acs-identity';
 import { $, copyText, el, withBusy } from './dom.js';
-import { describeError, formatClock, formatCountdown, proactiveRefreshAt, shortenToken } from './format.js';
+import { describeError, formatCountdown, formatTime, proactiveRefreshAt, shortenToken } from './format.js';
 
 const SCOPES = ['chat', 'voip'];
 const LIFETIME_MINUTES = 60;
@@ -73,7 +73,7 @@ export function initUser(config, shared) {
   function addLog(kind, detail) {
     const list = $('refresh-log');
     list.prepend(
-      el('li', { 'data-kind': kind }, el('time', {}, formatClock(new Date())), el('span', { class: `tag ${kind}` }, TRIGGERS[kind] ?? kind), el('span', { class: 'detail' }, detail)),
+      el('li', { 'data-kind': kind }, el('time', {}, formatTime(new Date())), el('span', { class: `tag ${kind}` }, TRIGGERS[kind] ?? kind), el('span', { class: 'detail' }, detail)),
     );
     while (list.children.length > 30) list.lastElementChild.remove();
     $('refresh-log-empty').hidden = true;
@@ -90,7 +90,7 @@ export function initUser(config, shared) {
     $('token-identity').textContent = info.communicationUserId ?? '(no identity claim)';
     $('token-scopes').replaceChildren(...info.scopes.map((s) => el('span', { class: 'chip' }, s)));
     $('token-short').textContent = shortenToken(token);
-    $('token-expires-at').textContent = `at ${formatClock(info.expiresOn)}`;
+    $('token-expires-at').textContent = `at ${formatTime(info.expiresOn)}`;
     $('token-claims').textContent = JSON.stringify(info.claims, null, 2);
     tick();
   }
@@ -110,7 +110,7 @@ export function initUser(config, shared) {
     const untilRefresh = cur.refreshAt - now;
     next.replaceChildren(
       untilRefresh > 0
-        ? el('span', {}, 'Proactive refresh at ', el('strong', {}, formatClock(cur.refreshAt)), ` — in ${formatCountdown(untilRefresh)}`, ' (10 minutes before expiry)')
+        ? el('span', {}, 'Proactive refresh at ', el('strong', {}, formatTime(cur.refreshAt)), ` — in ${formatCountdown(untilRefresh)}`, ' (10 minutes before expiry)')
         : el('span', {}, 'Proactive refresh due now…'),
     );
   }
@@ -126,7 +126,7 @@ export function initUser(config, shared) {
       el('span', { class: 'ok-text' }, 'new token'),
       ` for `,
       el('code', {}, info.communicationUserId ?? '?'),
-      ` · expires ${formatClock(info.expiresOn)} · ${Math.round(ms)} ms`,
+      ` · expires ${formatTime(info.expiresOn)} · ${Math.round(ms)} ms`,
     ]);
     shared.set({ userIdentity: info.communicationUserId ?? null, userToken: token });
   }
@@ -214,6 +214,10 @@ export function initUser(config, shared) {
     }
   }
 
+  // The highlight of an empty name goes as soon as there is one.
+  nameInput.addEventListener('input', () => {
+    if (nameInput.value.trim() !== '') nameInput.removeAttribute('aria-invalid');
+  });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const name = nameInput.value.trim();
