@@ -223,6 +223,12 @@ impl Url {
             }
             _ => (authority, None),
         };
+        if !host.is_ascii() {
+            return Err(invalid(
+                "the host has non-ASCII characters, which fetch would send in punycode: \
+                 write the xn-- form of the name",
+            ));
+        }
         if !valid_host(host) {
             return Err(invalid(
                 "the host is missing or has characters a host name cannot have",
@@ -356,6 +362,11 @@ mod tests {
             ("http://[1::2:0:0:0:3]/", "sent as [1:0:0:2::3]"),
             ("http://[0:0:1:0:0:1:0:0]/", "sent as [::1:0:0:1:0:0]"),
             ("http://[1:2:3]/", "not a valid IPv6"),
+            ("https://caf\u{e9}.example/", "punycode"),
+            (
+                "https://ex%41mple.com/",
+                "characters a host name cannot have",
+            ),
         ] {
             let err = Url::parse(bad).unwrap_err();
             assert_eq!(err.kind, ErrorKind::InvalidUrl, "{bad}");

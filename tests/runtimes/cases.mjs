@@ -82,6 +82,11 @@ export const signingCases = [
         const e = assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url, accessKey: 'pw==' }), 'InvalidUrl', url);
         assert.ok(e.message.includes(host), `the message names the host: ${e.message}`);
       }
+      // A non-ASCII name is sent in punycode: refused, asking for the xn-- form.
+      const idn = 'https://caf\u00e9.example/identities';
+      assert.equal(new URL(idn).host, 'xn--caf-dma.example', 'this runtime sends the name in punycode');
+      const e = assert.throwsCode(lib, () => lib.signRequest({ method: 'GET', url: idn, accessKey: 'pw==' }), 'InvalidUrl', idn);
+      assert.ok(/punycode/.test(e.message), e.message);
       // Accepted hosts are exactly what the runtime sends (upper case is signed lower-cased, as sent).
       const date = VECTOR.date;
       for (const [host, sent] of [['1.2.3.4', '1.2.3.4'], ['Example.COM', 'example.com'], ['example.com.', 'example.com.'], ['[2001:DB8::1]', '[2001:db8::1]'], ['[::1]', '[::1]']]) {
