@@ -93,6 +93,9 @@ export function loadCase(file) {
     // What the test really sent where the recorder sanitized it (from the test's source):
     // { id?: raw identity id in the path, body?: { field: value | "$teamsToken" | ... } }.
     if (rq.actual !== undefined) out.request.actual = rq.actual;
+    // false when the recorder does not store request bodies (Java): `body` is then the body the
+    // test sent, reconstructed from its source and its recorded answer, not recorded bytes.
+    out.request.bodyRecorded = rq.bodyRecorded !== false;
     return out;
   });
   /** @type {any} */
