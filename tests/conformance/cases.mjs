@@ -96,6 +96,9 @@ export function loadCase(file) {
     // false when the recorder does not store request bodies (Java): `body` is then the body the
     // test sent, reconstructed from its source and its recorded answer, not recorded bytes.
     out.request.bodyRecorded = rq.bodyRecorded !== false;
+    // The service's text today where a later recording of the same request shows it changed:
+    // { message, source: "<case id>" }.
+    if (rs.current !== undefined) out.response.current = rs.current;
     return out;
   });
   /** @type {any} */
