@@ -65,7 +65,9 @@ function pathToSend(replay, x) {
   else if (replay.ids.has(recorded)) id = replay.ids.get(recorded);
   else if (!isSanitized(recorded)) id = recorded; // an id of another resource: kept as recorded
   else throw new Error(`the case sends the sanitized id ${recorded} that no earlier exchange created; give request.actual.id`);
-  return `/identities/${encodeURIComponent(id)}${m[2] ?? ''}`;
+  // Sent the way the recording's SDK sent it: percent-encoded, or raw (old Java SDKs).
+  const seg = m[1].includes(':') ? id : encodeURIComponent(id);
+  return `/identities/${seg}${m[2] ?? ''}`;
 }
 
 async function bodyToSend(replay, x) {
