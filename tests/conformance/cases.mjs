@@ -79,6 +79,7 @@ export function loadCase(file) {
     if (!(rq.body === null || typeof rq.body === 'string')) fail(file, `exchange ${i}: request.body must be text or null`);
     if (!rs || !Number.isInteger(rs.status)) fail(file, `exchange ${i}: response.status`);
     if (!(rs.body === null || typeof rs.body === 'string')) fail(file, `exchange ${i}: response.body must be text or null`);
+    if (rs.body !== null && typeof rs.contentType !== 'string') fail(file, `exchange ${i}: response.contentType (recorded Content-Type) is required with a body`);
     const out = {
       request: {
         method: rq.method.toUpperCase(),
@@ -88,7 +89,7 @@ export function loadCase(file) {
         bodyText: rq.body,
         body: parseBody(rq.body),
       },
-      response: { status: rs.status, bodyText: rs.body, body: parseBody(rs.body) },
+      response: { status: rs.status, contentType: rs.contentType ?? null, bodyText: rs.body, body: parseBody(rs.body) },
     };
     // What the test really sent where the recorder sanitized it (from the test's source):
     // { id?: raw identity id in the path, body?: { field: value | "$teamsToken" | ... } }.

@@ -143,6 +143,9 @@ async function replayCase(c, emu) {
     const r = await call(emu, x.request.method, path, { apiVersion: x.request.apiVersion, body });
     assert.equal(r.status, x.response.status, `${where}: status (got body ${r.text})`);
     const want = x.response.body;
+    if (x.response.contentType !== null) {
+      assert.equal(r.headers['content-type'], x.response.contentType, `${where}: Content-Type`);
+    }
     if (want === null) {
       assert.equal(r.text, '', `${where}: no body`);
       continue;

@@ -262,7 +262,7 @@ describe('routing', () => {
     for (const p of ['/nope', '/identities/x/y/z', '/identities/', '/teamsUser', '/emulator/nope']) {
       const r = await call(emu, 'POST', p);
       assert.equal(r.status, 404, p);
-      assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(r.headers['content-type'], 'application/json');
       assert.equal(typeof r.json.error.code, 'string');
       assert.match(r.json.error.message, /route/);
     }
