@@ -130,3 +130,38 @@ export function loadCases(o = {}) {
   }
   return cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/**
+ * The operation an exchange calls: `createIdentity`, `getIdentity`, `deleteIdentity`,
+ * `issueAccessToken`, `revokeAccessTokens`, `exchangeTeamsToken`, or `other`.
+ * @param {{request: {method: string, path: string}}} x
+ */
+export function operationOf(x) {
+  const { method, path: p } = x.request;
+  if (/^\/teamsUser\/:exchangeAccessToken$/i.test(p)) return 'exchangeTeamsToken';
+  if (/^\/identities\/?$/i.test(p)) return method === 'POST' ? 'createIdentity' : 'other';
+  if (/^\/identities\/[^/]+\/:issueAccessToken$/i.test(p)) return 'issueAccessToken';
+  if (/^\/identities\/[^/]+\/:revokeAccessTokens$/i.test(p)) return 'revokeAccessTokens';
+  if (/^\/identities\/[^/]+$/i.test(p)) return method === 'DELETE' ? 'deleteIdentity' : method === 'GET' ? 'getIdentity' : 'other';
+  return 'other';
+}
+
+/**
+ * Counts of a case set: cases, skips (by reason), exchanges, and cases per source repository,
+ * per api-version and per operation (a case counts once under each it uses).
+ * @param {ReturnType<typeof loadCases>} cases
+ */
+export function summarize(cases) {
+  const inc = (o, k) => (o[k] = (o[k] ?? 0) + 1);
+  const s = { cases: cases.length, exchanges: 0, skipped: {}, byRepo: {}, byApiVersion: {}, byOperation: {}, errors: 0, successes: 0 };
+  for (const c of cases) {
+    inc(s.byRepo, c.source.repo);
+    if (c.skip) inc(s.skipped, c.skip);
+    for (const v of new Set(c.exchanges.map((x) => x.request.apiVersion))) inc(s.byApiVersion, v);
+    for (const op of new Set(c.exchanges.map(operationOf))) inc(s.byOperation, op);
+    s.exchanges += c.exchanges.length;
+    if (c.exchanges.some((x) => x.response.status >= 400)) s.errors++;
+    else s.successes++;
+  }
+  return s;
+}
