@@ -23,6 +23,8 @@ export type AcsIdentityServiceErrorCode =
   | 'InvalidAccessToken'
   | 'Denied'
   | 'IdentityNotFound'
+  /** 401: the identity belongs to another ACS resource (issue token, revoke, delete). */
+  | 'IdentityNotOwned'
   | 'UnsupportedApiVersion';
 
 export type AcsIdentityErrorCode = AcsIdentityLocalErrorCode | AcsIdentityServiceErrorCode | (string & {});
