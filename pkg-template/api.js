@@ -1,8 +1,8 @@
 // The public API, shared by every entry point. Loaders instantiate the wasm module first.
-import { __signFast, signRequest as signRequestFull } from './acs_identity.js';
+import { __signFast, signRequest as signRequestFull, CommunicationIdentityClient as WasmClient } from './acs_identity.js';
 
 export { AcsIdentityError, isAcsIdentityError } from './errors.js';
-export { parseConnectionString, CommunicationIdentityClient, decodeAccessToken } from './acs_identity.js';
+export { parseConnectionString, decodeAccessToken } from './acs_identity.js';
 export { AcsTokenCredential, tokenRefresher } from './credential.js';
 
 /**
@@ -28,4 +28,46 @@ export function signRequest(options) {
     }
   }
   return signRequestFull(options);
+}
+
+const capture = Error.captureStackTrace;
+
+/** The caller's frames (below `fn`, the public method), without the header line. */
+function callerFrames(fn) {
+  const site = {};
+  if (capture) capture(site, fn);
+  else site.stack = new Error().stack;
+  const lines = String(site.stack ?? '').split('\n');
+  // V8 starts with a header line ("Error" / "[object Object]"); JavaScriptCore does not.
+  return /^\s+at |@/.test(lines[0] ?? '') ? lines : lines.slice(1);
+}
+
+/**
+ * `CommunicationIdentityClient`: the wasm client, with each method's rejections given the
+ * caller's stack frames (the async call's own frames are the wasm module's only).
+ */
+export class CommunicationIdentityClient extends WasmClient {}
+
+for (const name of ['createUser', 'createUserAndToken', 'getToken', 'revokeTokens', 'deleteUser', 'getUser', 'getTokenForTeamsUser']) {
+  const method = WasmClient.prototype[name];
+  const wrapped = {
+    [name](...args) {
+      const frames = callerFrames(wrapped);
+      return method.apply(this, args).catch((err) => {
+        if (err instanceof Error && frames.length > 0) {
+          const stack = String(err.stack ?? '');
+          const first = frames[0].trim();
+          if (!stack.includes(first)) {
+            try {
+              err.stack = `${stack}\n${frames.join('\n')}`;
+            } catch {
+              // A frozen error keeps its stack.
+            }
+          }
+        }
+        throw err;
+      });
+    },
+  }[name];
+  Object.defineProperty(CommunicationIdentityClient.prototype, name, { value: wrapped, writable: true, configurable: true });
 }
