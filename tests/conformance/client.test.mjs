@@ -5,7 +5,8 @@
 //       `fetch` option;
 //   (b) the official @azure/communication-identity 1.3.1, via its `httpClient` option;
 // both pinned to the recorded api-version (the SDK through its `apiVersion` client option, which
-// rewrites the api-version query parameter of every request).
+// rewrites the api-version query parameter of every request); the answer is given with its recorded
+// status, Content-Type and body.
 // For each exchange both must send the same request (method, path, api-version, body bytes), equal
 // to the recorded one (sanitized recorded values are wildcards), and end the same way: the same
 // result (Dates as time values) or the same error name, statusCode, code and message.
@@ -112,7 +113,7 @@ async function runOurs(origin, apiVersion, call, response) {
     fetch: async (url, init) => {
       sent.push({ method: init.method, url, body: init.body ?? null });
       const text = NULL_BODY_STATUS.has(response.status) ? null : response.bodyText;
-      return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } });
+      return new Response(text, { status: response.status, headers: response.contentType ? { 'content-type': response.contentType } : {} });
     },
   });
   return { sent, outcome: await settle(() => client[call.name](...call.args)) };
@@ -129,7 +130,7 @@ async function runSdk(origin, apiVersion, call, response) {
         sent.push({ method: request.method, url: request.url, body: request.body ?? null });
         return {
           status: response.status,
-          headers: createHttpHeaders({ 'content-type': 'application/json' }),
+          headers: createHttpHeaders(response.contentType ? { 'content-type': response.contentType } : {}),
           request,
           bodyAsText: response.bodyText ?? '',
         };
@@ -265,7 +266,7 @@ async function runExchange(x, notes, source) {
   }
   if (!sdk) {
     counts.ourOnly++;
-    notes.add(`${call.name}${call.args[0]?.customId !== undefined ? ' with customId' : ''}: not in @azure/communication-identity 1.3.1, checked on acs-identity against the recording only`);
+    notes.add(`${call.name}${call.args.some((a) => a?.customId !== undefined) ? ' with customId' : ''}: not in @azure/communication-identity 1.3.1, checked on acs-identity against the recording only`);
     return;
   }
   checkRequest('@azure/communication-identity', sdk.sent, req, notes, source);
