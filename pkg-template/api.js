@@ -32,14 +32,23 @@ export function signRequest(options) {
 
 const capture = Error.captureStackTrace;
 
-/** The caller's frames (below `fn`, the public method), without the header line. */
-function callerFrames(fn) {
-  const site = {};
-  if (capture) capture(site, fn);
-  else site.stack = new Error().stack;
+/**
+ * Appends the caller's frames, captured in `site` when the method was called, to `err.stack`.
+ * The capture is cheap; its text is only formatted here, for a call that failed.
+ */
+function addCallerFrames(err, site) {
+  if (!(err instanceof Error)) return;
   const lines = String(site.stack ?? '').split('\n');
-  // V8 starts with a header line ("Error" / "[object Object]"); JavaScriptCore does not.
-  return /^\s+at |@/.test(lines[0] ?? '') ? lines : lines.slice(1);
+  // V8 starts with a header line ("Error"); JavaScriptCore does not.
+  const frames = /^\s+at |@/.test(lines[0] ?? '') ? lines : lines.slice(1);
+  if (frames.length === 0) return;
+  const stack = String(err.stack ?? '');
+  if (stack.includes(frames[0].trim())) return; // a synchronous refusal already has them
+  try {
+    err.stack = `${stack}\n${frames.join('\n')}`;
+  } catch {
+    // A frozen error keeps its stack.
+  }
 }
 
 /**
@@ -52,19 +61,11 @@ for (const name of ['createUser', 'createUserAndToken', 'getToken', 'revokeToken
   const method = WasmClient.prototype[name];
   const wrapped = {
     [name](...args) {
-      const frames = callerFrames(wrapped);
+      const site = {};
+      if (capture) capture(site, wrapped);
+      else site.stack = new Error().stack;
       return method.apply(this, args).catch((err) => {
-        if (err instanceof Error && frames.length > 0) {
-          const stack = String(err.stack ?? '');
-          const first = frames[0].trim();
-          if (!stack.includes(first)) {
-            try {
-              err.stack = `${stack}\n${frames.join('\n')}`;
-            } catch {
-              // A frozen error keeps its stack.
-            }
-          }
-        }
+        addCallerFrames(err, site);
         throw err;
       });
     },
