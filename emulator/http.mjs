@@ -75,7 +75,7 @@ export function commonHeaders(req) {
  * @param {unknown} [body]
  * @param {Record<string, string>} [extraHeaders]
  */
-export function sendJson(req, res, status, body, extraHeaders = {}) {
+export function sendJson(req, res, status, body, extraHeaders = {}, contentType = 'application/json; charset=utf-8') {
   if (res.headersSent || res.destroyed) return;
   const headers = { ...commonHeaders(req), ...extraHeaders };
   if (body === undefined) {
@@ -85,7 +85,7 @@ export function sendJson(req, res, status, body, extraHeaders = {}) {
     return;
   }
   const payload = Buffer.from(JSON.stringify(body), 'utf8');
-  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-type'] = contentType;
   headers['content-length'] = String(payload.length);
   res.writeHead(status, headers);
   res.end(payload);
@@ -98,7 +98,9 @@ export function sendJson(req, res, status, body, extraHeaders = {}) {
  * @param {HttpError} err
  */
 export function sendError(req, res, err) {
-  sendJson(req, res, err.status, err.toBody(), err.headers ?? {});
+  // The service labels its error bodies `application/json` without a charset (its successes
+  // carry `; charset=utf-8`): so every recorded answer shows.
+  sendJson(req, res, err.status, err.toBody(), err.headers ?? {}, 'application/json');
 }
 
 /**

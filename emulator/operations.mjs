@@ -81,7 +81,7 @@ function bodyObject(body, { required }) {
 function parseScopes(value, field, features, version, { allowEmpty }) {
   if (!Array.isArray(value)) throw validationError(`'${field}' must be an array of scope strings.`, field);
   if (value.length === 0 && !allowEmpty) {
-    throw validationError(`'${field}' must contain at least one scope.`, field);
+    throw validationError('Invalid scopes - Scopes field is required.', field);
   }
   const scopes = [];
   for (const s of value) {
@@ -136,11 +136,19 @@ function identityNotFound(id) {
   return new HttpError(404, 'IdentityNotFound', `Identity '${id ?? ''}' was not found in this resource.`);
 }
 
+const ACS_RAW_ID_RE = /^8:acs:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_/i;
+
 /**
- * The live identity named by the path, else 404 IdentityNotFound.
+ * The live identity named by the path. An identity of another resource (its raw id's resource
+ * GUID is not this resource's) → 401 IdentityNotOwned, as the service answers; an unknown,
+ * malformed or deleted identity of this resource → 404 IdentityNotFound.
  * @param {OpContext} ctx
  */
 function liveIdentity(ctx) {
+  const owner = typeof ctx.id === 'string' ? ACS_RAW_ID_RE.exec(ctx.id)?.[1] : undefined;
+  if (owner !== undefined && owner.toLowerCase() !== ctx.store.resourceId.toLowerCase()) {
+    throw new HttpError(401, 'IdentityNotOwned', "Provided identity doesn't belong to the resource.");
+  }
   const rec = typeof ctx.id === 'string' ? ctx.store.getLive(ctx.id) : undefined;
   if (!rec) throw identityNotFound(ctx.id);
   return rec;
@@ -291,10 +299,13 @@ const INVALID_ACCESS_TOKEN = () => new HttpError(401, 'InvalidAccessToken', 'Pro
  * @returns {OpResult}
  */
 export function exchangeTeamsToken(ctx) {
+  // The service checks the token first: a body without one is 400 (no target), a bad token is 401
+  // whatever the other fields hold; only then are appId and userId validated.
+  if (ctx.body === undefined || (isPlainObject(ctx.body) && (ctx.body.token === undefined || ctx.body.token === null))) {
+    throw new HttpError(400, 'ValidationError', "The body is either missing or doesn't contain any token.");
+  }
   const body = bodyObject(ctx.body, { required: true });
   checkKeys(body, { token: true, appId: true, userId: true }, ctx.version);
-  const appId = requireGuidField(body, 'appId');
-  const userId = requireGuidField(body, 'userId');
 
   const nowMs = ctx.clock();
   const jwt = decodeJwt(body.token);
@@ -318,6 +329,8 @@ export function exchangeTeamsToken(ctx) {
     typeof c.tid === 'string' &&
     GUID_RE.test(c.tid);
   if (!valid) throw INVALID_ACCESS_TOKEN();
+  const appId = requireGuidField(body, 'appId');
+  const userId = requireGuidField(body, 'userId');
   if (appid.toLowerCase() !== appId.toLowerCase()) {
     throw validationError('AAD application is not the expected one.', 'appId');
   }

@@ -376,7 +376,7 @@ export async function startEmulator(options = {}) {
       }
       if (fault.status !== undefined) {
         const { headers, body } = faultResponse(fault);
-        sendJson(req, res, fault.status, body, headers);
+        sendJson(req, res, fault.status, body, headers, 'application/json');
         return;
       }
     }

@@ -150,7 +150,7 @@ async function main(argv) {
     const client = makeClient(connectionString, { fetch: log.verbose ? instrumentedFetch(log) : undefined });
     result = await handlers[node.run](client, opts);
   } catch (e) {
-    if (!(e instanceof Error) || e.name !== 'AcsIdentityError') throw e;
+    if (!(e instanceof Error) || !['AcsIdentityError', 'RestError', 'AbortError'].includes(e.name) || typeof e.code !== 'string') throw e;
     if (e.statusCode === undefined && USAGE_CODES.has(e.code)) {
       const arg =
         node.args.find((a) => a.clientTarget && a.clientTarget === e.target) ??

@@ -401,8 +401,14 @@ async fn kv_token(
     if let Some(id) = stored.as_string().filter(|id| ep::is_stored_id_usable(id)) {
         match get_token(client, &id, &scopes, &minutes).await {
             Ok((token, expires)) => return Ok((id, token, expires)),
-            // The stored identity was deleted: make a new one below and store it instead.
-            Err(e) if get(&e, "code").as_string().as_deref() == Some("IdentityNotFound") => {}
+            // The stored identity was deleted, or belongs to another ACS resource (the connection
+            // string now names another resource: the service answers 401 IdentityNotOwned): make a
+            // new one below and store it instead.
+            Err(e)
+                if matches!(
+                    get(&e, "code").as_string().as_deref(),
+                    Some("IdentityNotFound" | "IdentityNotOwned")
+                ) => {}
             Err(e) => return Err(upstream_failure(e)),
         }
     }

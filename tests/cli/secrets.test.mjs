@@ -81,10 +81,14 @@ describe('--debug never prints secrets', () => {
     await debugRun(['user', 'delete', '--user', user, '--yes'], { viaEnv: true });
   });
 
-  test('failures too: service errors, client-side argument errors, a rejected Teams token', async () => {
-    const gone = await debugRun(['user', 'show', '--user', '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'], { code: 1 });
+  test('failures too: service errors, a refused argument value, a rejected Teams token', async () => {
+    const gone = await debugRun(['user', 'show', '--user', `8:acs:${emu.resourceId}_00000000-0000-0000-0000-000000000000`], { code: 1 });
     assert.match(gone.stderr, /ERROR: IdentityNotFound: /);
-    await debugRun(['token', 'issue', '--scope', 'nope'], { code: 2 });
+    // An identity of another resource: the service's 401 IdentityNotOwned.
+    const foreign = await debugRun(['user', 'delete', '--yes', '--user', '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'], { code: 1 });
+    assert.match(foreign.stderr, /ERROR: IdentityNotOwned: Provided identity doesn't belong to the resource\./);
+    const scope = await debugRun(['token', 'issue', '--scope', 'nope'], { code: 1 });
+    assert.match(scope.stderr, /ERROR: ValidationError: /);
     const { token: aad } = await emulatorPost(emu, '/emulator/teams-token', { appId: APP_ID, userId: AAD_USER });
     const bad = await debugRun(['token', 'get-for-teams-user', '--aad-token', aad, '--client', APP_ID, '--aad-user', APP_ID], {
       code: 1,

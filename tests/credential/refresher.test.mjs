@@ -119,8 +119,12 @@ test('an unreachable endpoint is NetworkError; an abort is Aborted', async () =>
 
   answer = () => ({ status: 200, body: { token: 'x' }, delayMs: 5000 });
   const ac = new AbortController();
+  const arrived = seen.length;
   const pending = tokenRefresher(`${base}/token`, { getAuthToken: () => 'abc' })(ac.signal);
-  setTimeout(() => ac.abort(), 20);
+  // Abort once the endpoint holds the request, so that it cannot arrive during a later test (on a
+  // loaded machine it used to, and was counted there).
+  while (seen.length === arrived) await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
   await assert.rejects(pending, code('Aborted'));
 });
 

@@ -67,6 +67,8 @@ test('errors in plain words: code, message and a hint; a failed refresh shows th
   assert.equal(d.code, 'IdentityNotFound');
   assert.equal(d.status, 404);
   assert.match(d.hint, /does not exist/);
+  const notOwned = Object.assign(new Error("Provided identity doesn't belong to the resource."), { code: 'IdentityNotOwned', statusCode: 401 });
+  assert.match(describeError(notOwned).hint, /belongs to another Communication Services resource/);
   const cause = Object.assign(new Error('the app token has expired'), { code: 'TokenExpired', statusCode: 401 });
   const wrapped = Object.assign(new Error('the tokenRefresher failed'), { code: 'TokenRefreshFailed', cause });
   const w = describeError(wrapped);

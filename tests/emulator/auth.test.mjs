@@ -91,7 +91,7 @@ describe('HMAC authentication over HTTP', () => {
 
   const assertDenied = (r, messageRe) => {
     assert.equal(r.status, 401, r.text);
-    assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(r.headers['content-type'], 'application/json');
     assert.equal(r.json.error.code, 'Denied');
     assert.match(r.json.error.message, messageRe);
     assert.ok(!r.text.includes(emu.accessKey), 'never reveals the key');

@@ -205,14 +205,31 @@ describe('revoke and delete', () => {
     assert.equal((await call(emu, 'GET', `/identities/${enc(id)}`, { apiVersion: V.PREVIEW })).status, 404);
   });
 
-  test('unknown, malformed and foreign ids → 404 IdentityNotFound', async () => {
+  test('unknown and malformed ids → 404 IdentityNotFound', async () => {
     const known = await createUser(emu);
-    const foreign = known.replace(resourceId, '2dee53b4-368b-45b4-ab52-8493fb117652');
     const unknown = known.slice(0, -6) + 'ffffff';
-    for (const id of [enc(foreign), enc(unknown), 'garbage', enc('8:acs:'), '%ZZbad', enc(`${known} `)]) {
+    for (const id of [enc(unknown), 'garbage', enc('8:acs:'), '%ZZbad', enc(`${known} `)]) {
       const r = await call(emu, 'POST', `/identities/${id}/:revokeAccessTokens`);
       assert.equal(r.status, 404, id);
       assert.equal(r.json.error.code, 'IdentityNotFound', id);
+    }
+  });
+
+  // Recorded from the real service (tests/conformance/cases/js/error-*-user-of-another-resource).
+  test("an identity of another resource → 401 IdentityNotOwned (issue, revoke, delete)", async () => {
+    const known = await createUser(emu);
+    const foreign = known.replace(resourceId, '2dee53b4-368b-45b4-ab52-8493fb117652');
+    const p = `/identities/${enc(foreign)}`;
+    for (const [method, path, json] of [
+      ['POST', `${p}/:issueAccessToken`, { scopes: ['chat'] }],
+      ['POST', `${p}/:revokeAccessTokens`, undefined],
+      ['DELETE', p, undefined],
+    ]) {
+      const r = await call(emu, method, path, { json });
+      assert.equal(r.status, 401, `${method} ${path}`);
+      assert.deepEqual(r.json, {
+        error: { code: 'IdentityNotOwned', message: "Provided identity doesn't belong to the resource." },
+      });
     }
   });
 });
@@ -245,7 +262,7 @@ describe('routing', () => {
     for (const p of ['/nope', '/identities/x/y/z', '/identities/', '/teamsUser', '/emulator/nope']) {
       const r = await call(emu, 'POST', p);
       assert.equal(r.status, 404, p);
-      assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(r.headers['content-type'], 'application/json');
       assert.equal(typeof r.json.error.code, 'string');
       assert.match(r.json.error.message, /route/);
     }

@@ -91,7 +91,10 @@ describe('persistence with data', () => {
     await a.close();
     const b = await startEmulator();
     try {
-      assert.equal((await call(b, 'DELETE', `/identities/${enc(id)}`)).status, 404);
+      // A fresh emulator is another resource (new resource GUID): the old id is not its own.
+      const r = await call(b, 'DELETE', `/identities/${enc(id)}`);
+      assert.equal(r.status, 401);
+      assert.equal(r.json.error.code, 'IdentityNotOwned');
     } finally {
       await b.close();
     }

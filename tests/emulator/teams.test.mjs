@@ -76,7 +76,6 @@ describe('Teams user token exchange', () => {
       expired,
       expiredHandMade: entra({ exp: Math.floor(Date.now() / 1000) - 1 }),
       empty: '',
-      missing: undefined,
       notJwt: 'abc',
       nonString: 42,
       algNone: entra({}, { typ: 'JWT', alg: 'none' }),
@@ -92,6 +91,25 @@ describe('Teams user token exchange', () => {
       const r = await exchange({ token, appId: APP_ID, userId: USER_ID });
       assert.equal(r.status, 401, name);
       assert.deepEqual(r.json, INVALID, name);
+    }
+  });
+
+  // Recorded from the real service: java/getTokenForTeamsUserWithNullParams-1,
+  // js/error-teams-empty-token-2022-06-01 (the token is checked before appId and userId).
+  test('no token → 400 "The body is either missing or doesn\'t contain any token." (no target)', async () => {
+    const NO_TOKEN = { error: { code: 'ValidationError', message: "The body is either missing or doesn't contain any token." } };
+    for (const json of [{}, { token: null, appId: APP_ID, userId: USER_ID }, { appId: '', userId: '' }]) {
+      const r = await exchange(json);
+      assert.equal(r.status, 400, JSON.stringify(json));
+      assert.deepEqual(r.json, NO_TOKEN, JSON.stringify(json));
+    }
+  });
+
+  test('a bad token is refused before appId / userId are looked at', async () => {
+    for (const json of [{ token: 'abc', appId: APP_ID, userId: '' }, { token: '', appId: 'x', userId: '' }, { token: 'abc' }]) {
+      const r = await exchange(json);
+      assert.equal(r.status, 401, JSON.stringify(json));
+      assert.deepEqual(r.json, INVALID, JSON.stringify(json));
     }
   });
 

@@ -59,7 +59,7 @@ describe('scopes', () => {
   });
 
   test('empty, non-array, non-string and unknown scopes → 400', async () => {
-    assertValidation(await call(emu, 'POST', issuePath(), { json: { scopes: [] } }), 'scopes', /at least one scope/);
+    assertValidation(await call(emu, 'POST', issuePath(), { json: { scopes: [] } }), 'scopes', /^Invalid scopes - Scopes field is required\.$/);
     assertValidation(await call(emu, 'POST', issuePath(), { json: { scopes: 'chat' } }), 'scopes', /array/);
     assertValidation(await call(emu, 'POST', issuePath(), { json: { scopes: [1] } }), 'scopes', /array of scope strings/);
     assertValidation(await call(emu, 'POST', issuePath(), { json: { scopes: ['chat', 'admin'] } }), 'scopes', /Scope 'admin' is not valid/);

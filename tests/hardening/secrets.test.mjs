@@ -126,11 +126,13 @@ test('client error paths', async () => {
   await sweep('signRequest bad url', () => lib.signRequest({ method: 'GET', url: `https://${KEY}@x.com/`, accessKey: KEY }));
   await sweep('endpoint+key', () => new lib.CommunicationIdentityClient('https://x.com/', { key: `${KEY}#` }));
 
-  // Service errors: wrong key (401), unknown identity (404), validation (400), Teams mismatch.
+  // Service errors: wrong key (401), identity of another resource (401), unknown identity (404),
+  // validation (400), Teams mismatch.
   const wrongKey = Buffer.from('another-key-for-the-sweep').toString('base64');
   const wrong = new lib.CommunicationIdentityClient(`endpoint=${emu.endpoint};accesskey=${wrongKey}`, { fetch: spyFetch });
   await sweep('401', () => wrong.createUser());
-  await sweep('404', () => c.getToken('8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-0000000000ff', ['chat']));
+  await sweep('401 IdentityNotOwned', () => c.getToken('8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-0000000000ff', ['chat']));
+  await sweep('404', () => c.getToken(`8:acs:${emu.resourceId}_00000000-0000-0000-0000-0000000000ff`, ['chat']));
   await sweep('400 local', () => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 10 }));
   await sweep('getUser', () => c.getUser(user));
   const entra = signJwt({ alg: 'HS256', typ: 'JWT' }, { appid: '11111111-1111-1111-1111-111111111111', oid: '22222222-2222-2222-2222-222222222222', tid: ENTRA_TOKEN_MARK, exp: Math.floor(Date.now() / 1000) + 3600 }, 'x'.repeat(32));

@@ -108,6 +108,19 @@ describe('IDENTITY_MAPPING=kv', () => {
     assert.equal(await kv.get('heidi'), id);
     assert.equal(await issued(w.kv, 'heidi'), id);
   });
+
+  // The service answers 401 IdentityNotOwned for an identity of another resource (recorded in
+  // tests/conformance/cases/js/error-issue-token-user-of-another-resource.json): after the
+  // connection string moved to another resource, the stored identity is replaced too.
+  test('a stored identity of another ACS resource is replaced', async () => {
+    const kv = await mf.getKVNamespace('IDENTITY_KV', 'kv');
+    const foreign = '8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081';
+    await kv.put('ivan', foreign);
+    const id = await issued(w.kv, 'ivan');
+    assert.notEqual(id, foreign);
+    assert.ok(id.startsWith(`8:acs:${emulator.resourceId}_`), id);
+    assert.equal(await kv.get('ivan'), id);
+  });
 });
 
 /** The 502 reveals nothing of the upstream request. */

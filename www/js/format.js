@@ -101,6 +101,7 @@ export function proactiveRefreshAt(expiresOnMs, receivedAtMs) {
 const HINTS = {
   // Service (emulator) codes
   IdentityNotFound: 'This user does not exist in the resource: it was deleted, or the ID is wrong. Create a new user or pick another ID.',
+  IdentityNotOwned: 'This user ID belongs to another Communication Services resource: use it with that resource’s connection string, or create a user here.',
   Denied: 'The service refused the request signature. Check the access key in the connection string and that this computer’s clock is right (±15 minutes).',
   ValidationError: 'The service rejected a value you sent. Fix the field named in the message and try again.',
   InvalidAccessToken: 'The Microsoft Entra ID token was refused: it may be expired, for another audience, or lack the Teams scopes.',
