@@ -156,6 +156,14 @@ test('interop: what acs-identity refuses locally, the official SDK refuses befor
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 't', userObjectId: guid })],
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 5, clientId: guid, userObjectId: guid })],
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser(undefined)],
+    ['createUserAndToken', (c) => c.createUserAndToken({})],
+    ['getToken', (c) => c.getToken(user, null)],
+    ['getToken', (c) => c.getToken(user, ['chat', 5])],
+    ['getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: true })],
+    ['getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 60n })],
+    ['deleteUser', (c) => c.deleteUser({ communicationUserId: 5 })],
+    ['deleteUser', (c) => c.deleteUser({ communicationUserId: null })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 't', clientId: null, userObjectId: guid })],
   ];
   for (const [name, call] of refused) {
     const sdk = await sdkSends(name, call).then(
