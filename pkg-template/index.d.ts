@@ -107,7 +107,10 @@ export function parseConnectionString(connectionString: string): { endpoint: str
 /** Token scopes. `chat.join`, `chat.join.limited` and `voip.join` need api-version 2023-10-01 or later. */
 export type TokenScope = 'chat' | 'voip' | 'chat.join' | 'chat.join.limited' | 'voip.join';
 
-/** The api-versions the client speaks. `2025-03-02-preview` adds `customId` and `getUser`. */
+/**
+ * The api-versions the client knows. `2025-03-02-preview` adds `customId` and `getUser`. Any other
+ * string is sent as given too (as the official SDK sends it), and the service answers for it.
+ */
 export type ApiVersion =
   | '2021-03-07'
   | '2022-06-01'
@@ -153,12 +156,12 @@ export interface CreateUserOptions extends OperationOptions {
 }
 
 export interface CreateUserAndTokenOptions extends CreateUserOptions {
-  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other values are sent, and the service refuses them (400 ValidationError). */
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other numbers are sent, and the service refuses them (400 ValidationError); `null`, `NaN` and infinities are sent as JSON's `null` (the default applies). */
   tokenExpiresInMinutes?: number;
 }
 
 export interface GetTokenOptions extends OperationOptions {
-  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other values are sent, and the service refuses them (400 ValidationError). */
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other numbers are sent, and the service refuses them (400 ValidationError); `null`, `NaN` and infinities are sent as JSON's `null` (the default applies). */
   tokenExpiresInMinutes?: number;
 }
 
@@ -184,8 +187,12 @@ export interface RetryOptions {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface CommunicationIdentityClientOptions {
-  /** Pin an api-version (default `2025-06-30`; `customId`/`getUser` then switch to the preview automatically). */
-  apiVersion?: ApiVersion;
+  /**
+   * Pin an api-version (default `2025-06-30`; `customId`/`getUser` then switch to the preview
+   * automatically). Any other string is sent as given, `customId` and `getUser` included; an
+   * empty one means the default.
+   */
+  apiVersion?: ApiVersion | (string & {});
   /** The fetch to use (default: the global fetch). */
   fetch?: FetchLike;
   retry?: RetryOptions;

@@ -25,9 +25,16 @@
 //!   unknown, repeated, newer than the api-version), `expiresInMinutes` (any JSON number), ids
 //!   (any string, percent-encoded into the path), `customId` and the Teams exchange's fields go
 //!   out as given, and the service's answer (`400 ValidationError`, `401 InvalidAccessToken`,
-//!   `401 IdentityNotOwned`, ...) is what the caller gets, as with the SDK. The only local
-//!   refusals are features of this client that the SDK does not have (`customId` and `getUser`
-//!   on a GA api-version the caller pinned).
+//!   `401 IdentityNotOwned`, ...) is what the caller gets, as with the SDK. Values JSON writes
+//!   as `null` (`null`, `undefined` scope items, a `NaN` or infinite lifetime) are sent as
+//!   `null`, as the SDK's JSON writes them ([`Nullable`]). The only local refusals are features
+//!   of this client that the SDK does not have (`customId` and `getUser` on a GA api-version
+//!   the caller pinned).
+//! * An api-version this client does not know ([`RequestVersion::Other`], e.g. a newer one or
+//!   a retired preview) is sent as given, as the SDK sends any string: the request has the
+//!   same shape as for the known versions (bodies do not depend on the version), `customId`
+//!   and `getUser` are sent too (such a version may have them), and the service answers
+//!   (`400` *... does not support the API version ...* for a version it does not serve).
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::identifiers::quote_capped;
@@ -139,14 +146,93 @@ impl fmt::Display for ApiVersion {
     }
 }
 
+/// The api-version a request is sent with: one this client knows, or another string the caller
+/// pinned, sent as given (as the official SDK sends any string).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequestVersion {
+    Known(ApiVersion),
+    /// Not one of [`ApiVersion::ALL`]; never empty.
+    Other(Box<str>),
+}
+
+impl RequestVersion {
+    /// The version a caller pinned: a known one, or `text` as given (`None` when empty, which
+    /// means "not pinned", as with the SDK).
+    pub fn pin(text: &str) -> Option<RequestVersion> {
+        if text.is_empty() {
+            return None;
+        }
+        Some(match ApiVersion::parse(text) {
+            Ok(v) => RequestVersion::Known(v),
+            Err(_) => RequestVersion::Other(text.into()),
+        })
+    }
+
+    /// The version as the caller gave it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RequestVersion::Known(v) => v.as_str(),
+            RequestVersion::Other(text) => text,
+        }
+    }
+
+    /// Appends `api-version=<version>` to a query. A version this client does not know is
+    /// written as given, except the bytes a URL cannot carry in its query as they are (controls,
+    /// space, `"`, `#`, `<`, `>`, `'`, non-ASCII), which are percent-encoded as a WHATWG URL
+    /// parser encodes them: the signed query is then the one `fetch` sends.
+    fn push_query(&self, out: &mut String) {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        out.push_str("api-version=");
+        for b in self.as_str().bytes() {
+            if b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'#' | b'<' | b'>' | b'\'') {
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            } else {
+                out.push(b as char);
+            }
+        }
+    }
+}
+
+impl From<ApiVersion> for RequestVersion {
+    fn from(v: ApiVersion) -> RequestVersion {
+        RequestVersion::Known(v)
+    }
+}
+
+impl From<&RequestVersion> for RequestVersion {
+    fn from(v: &RequestVersion) -> RequestVersion {
+        v.clone()
+    }
+}
+
+impl fmt::Display for RequestVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A body field that the caller's value makes JSON `null` (JavaScript's `JSON.stringify` writes
+/// `null`, `NaN` and the infinities as `null`), or a value. The official SDK sends `null` as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Nullable<T> {
+    Null,
+    Value(T),
+}
+
+/// A scope list as given; a `None` item (a `null`, `undefined` or a hole) is written `null`.
+pub type Scopes = Vec<Option<String>>;
+
 /// One identity operation with its arguments. Ids are raw communication user ids (sent as
-/// given); `expires_in_minutes` is the JSON number text the caller's value serialises to.
+/// given); `expires_in_minutes` is the JSON number text the caller's value serialises to, or
+/// `null`. `None` fields are left out of the body.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Operation {
     CreateUser {
         custom_id: Option<String>,
-        scopes: Option<Vec<String>>,
-        expires_in_minutes: Option<Number>,
+        scopes: Option<Nullable<Scopes>>,
+        expires_in_minutes: Option<Nullable<Number>>,
     },
     GetUser {
         id: String,
@@ -159,8 +245,8 @@ pub enum Operation {
     },
     IssueToken {
         id: String,
-        scopes: Vec<String>,
-        expires_in_minutes: Option<Number>,
+        scopes: Scopes,
+        expires_in_minutes: Option<Nullable<Number>>,
     },
     /// `token` is the Teams user's Entra token, `app_id` the client id, `user_id` the object id.
     ExchangeTeamsToken {
@@ -237,7 +323,12 @@ pub fn create_is_idempotent(op: &Operation) -> bool {
 
 /// Checks that `version` has what `op` uses; `context` ends the message, e.g. "this client is
 /// pinned to".
-fn check_version(op: &Operation, version: ApiVersion, context: &str) -> Result<()> {
+fn check_version(op: &Operation, version: &RequestVersion, context: &str) -> Result<()> {
+    // A version this client does not know may have every feature: the service decides.
+    let RequestVersion::Known(known) = version else {
+        return Ok(());
+    };
+    let version = *known;
     let (needed, target, what) = match op {
         Operation::CreateUser {
             custom_id: Some(_), ..
@@ -259,12 +350,14 @@ fn check_version(op: &Operation, version: ApiVersion, context: &str) -> Result<(
 /// whether the caller chose it explicitly. `customId` and `getUser` need the preview: an
 /// unpinned client switches to it for that call, a client pinned to a GA version fails with
 /// `InvalidArgument`. Other features are sent whatever the version (as the SDK sends them): the
-/// service answers for a version that lacks them.
+/// service answers for a version that lacks them. A pinned version this client does not know is
+/// used for every call, `customId` and `getUser` included.
 pub fn effective_version(
     op: &Operation,
-    configured: ApiVersion,
+    configured: impl Into<RequestVersion>,
     pinned: bool,
-) -> Result<ApiVersion> {
+) -> Result<RequestVersion> {
+    let configured = configured.into();
     let needs_preview = matches!(
         op,
         Operation::CreateUser {
@@ -273,7 +366,7 @@ pub fn effective_version(
         } | Operation::GetUser { .. }
     );
     let version = if needs_preview && !pinned {
-        ApiVersion::PREVIEW
+        RequestVersion::Known(ApiVersion::PREVIEW)
     } else {
         configured
     };
@@ -282,7 +375,7 @@ pub fn effective_version(
     } else {
         "this client uses"
     };
-    check_version(op, version, context)?;
+    check_version(op, &version, context)?;
     Ok(version)
 }
 
@@ -322,24 +415,34 @@ fn push_percent_encoded(out: &mut String, s: &str) {
     }
 }
 
-fn identity_path(id: &str, action: &str, version: ApiVersion) -> String {
+fn identity_path(id: &str, action: &str, version: &RequestVersion) -> String {
     let mut path = String::from("/identities/");
     push_percent_encoded(&mut path, id);
     path.push_str(action);
-    path.push_str("?api-version=");
-    path.push_str(version.as_str());
+    path.push('?');
+    version.push_query(&mut path);
     path
 }
 
-fn push_string_array(out: &mut String, items: &[String]) {
+fn push_scopes(out: &mut String, items: &[Option<String>]) {
     out.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_json_string(out, item);
+        match item {
+            Some(item) => write_json_string(out, item),
+            None => out.push_str("null"),
+        }
     }
     out.push(']');
+}
+
+fn push_minutes(out: &mut String, minutes: &Nullable<Number>) {
+    match minutes {
+        Nullable::Value(n) => out.push_str(n.as_str()),
+        Nullable::Null => out.push_str("null"),
+    }
 }
 
 /// Appends `,"key":` (or `"key":` first in the object) to a body under construction.
@@ -354,9 +457,12 @@ fn push_key(out: &mut String, key: &str) {
 /// Builds the request of `op` for `version` (method, encoded path with `api-version`, compact
 /// JSON body), after checking that `version` has this client's own features `op` uses. See the
 /// module documentation for the body forms.
-pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest> {
-    check_version(op, version, "this request uses")?;
-    let query = format!("?api-version={version}");
+pub fn build_request(op: &Operation, version: impl Into<RequestVersion>) -> Result<HttpRequest> {
+    let version = version.into();
+    check_version(op, &version, "this request uses")?;
+    let mut query = String::from("?");
+    version.push_query(&mut query);
+    let version = &version;
     match op {
         Operation::CreateUser {
             custom_id,
@@ -367,13 +473,20 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
                 None
             } else {
                 let mut b = String::from("{");
-                if let Some(scopes) = scopes {
-                    push_key(&mut b, "createTokenWithScopes");
-                    push_string_array(&mut b, scopes);
+                match scopes {
+                    Some(Nullable::Value(scopes)) => {
+                        push_key(&mut b, "createTokenWithScopes");
+                        push_scopes(&mut b, scopes);
+                    }
+                    Some(Nullable::Null) => {
+                        push_key(&mut b, "createTokenWithScopes");
+                        b.push_str("null");
+                    }
+                    None => {}
                 }
                 if let Some(minutes) = expires_in_minutes {
                     push_key(&mut b, "expiresInMinutes");
-                    b.push_str(minutes.as_str());
+                    push_minutes(&mut b, minutes);
                 }
                 if let Some(custom_id) = custom_id {
                     push_key(&mut b, "customId");
@@ -409,10 +522,10 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
         } => {
             let mut b = String::from("{");
             push_key(&mut b, "scopes");
-            push_string_array(&mut b, scopes);
+            push_scopes(&mut b, scopes);
             if let Some(minutes) = expires_in_minutes {
                 push_key(&mut b, "expiresInMinutes");
-                b.push_str(minutes.as_str());
+                push_minutes(&mut b, minutes);
             }
             b.push('}');
             Ok(HttpRequest {
@@ -632,7 +745,7 @@ fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
                 None | Some(Json::Null) => None,
                 Some(t) => Some(read_access_token(t, name, "accessToken.")?),
             };
-            if scopes.is_some() && access_token.is_none() {
+            if matches!(scopes, Some(Nullable::Value(_))) && access_token.is_none() {
                 return Err(unexpected(format!(
                     "the {name} response has no accessToken although scopes were requested"
                 )));
@@ -699,15 +812,19 @@ mod tests {
     const EXPIRES: &str = "2025-07-10T21:39:39.3244584+00:00";
     const EXPIRES_MS: i64 = 1_752_183_579_324;
 
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| s.to_string()).collect()
+    fn strings(items: &[&str]) -> Scopes {
+        items.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    fn minutes_value(m: u32) -> Nullable<Number> {
+        Nullable::Value(Number::from_i64(m.into()))
     }
 
     fn create(custom_id: Option<&str>, scopes: Option<&[&str]>, minutes: Option<u32>) -> Operation {
         Operation::CreateUser {
             custom_id: custom_id.map(String::from),
-            scopes: scopes.map(strings),
-            expires_in_minutes: minutes.map(|m| Number::from_i64(m.into())),
+            scopes: scopes.map(|s| Nullable::Value(strings(s))),
+            expires_in_minutes: minutes.map(minutes_value),
         }
     }
 
@@ -715,7 +832,7 @@ mod tests {
         Operation::IssueToken {
             id: ID.into(),
             scopes: strings(scopes),
-            expires_in_minutes: minutes.map(|m| Number::from_i64(m.into())),
+            expires_in_minutes: minutes.map(minutes_value),
         }
     }
 
@@ -768,16 +885,20 @@ mod tests {
         let plain = create(None, None, None);
         let get = Operation::GetUser { id: ID.into() };
         let d = ApiVersion::DEFAULT;
-        assert_eq!(effective_version(&plain, d, false), Ok(d));
-        assert_eq!(effective_version(&plain, d, true), Ok(d));
+        let known = |v: ApiVersion| Ok(RequestVersion::Known(v));
+        assert_eq!(effective_version(&plain, d, false), known(d));
+        assert_eq!(effective_version(&plain, d, true), known(d));
         assert_eq!(
             effective_version(&with_custom, d, false),
-            Ok(ApiVersion::PREVIEW)
+            known(ApiVersion::PREVIEW)
         );
-        assert_eq!(effective_version(&get, d, false), Ok(ApiVersion::PREVIEW));
+        assert_eq!(
+            effective_version(&get, d, false),
+            known(ApiVersion::PREVIEW)
+        );
         assert_eq!(
             effective_version(&get, ApiVersion::PREVIEW, true),
-            Ok(ApiVersion::PREVIEW)
+            known(ApiVersion::PREVIEW)
         );
         let e = arg_error(effective_version(&with_custom, d, true));
         assert_eq!(
@@ -792,13 +913,67 @@ mod tests {
         // Features of the service's own versions are sent as given, whatever the version.
         assert_eq!(
             effective_version(&issue(&["chat"], Some(60)), ApiVersion::V2022_06_01, true),
-            Ok(ApiVersion::V2022_06_01)
+            known(ApiVersion::V2022_06_01)
         );
         assert!(effective_version(&issue(&["chat"], None), ApiVersion::V2021_03_07, true).is_ok());
         let ex = exchange("t", GUID, GUID);
         assert_eq!(
             effective_version(&ex, ApiVersion::V2021_03_07, true),
-            Ok(ApiVersion::V2021_03_07)
+            known(ApiVersion::V2021_03_07)
+        );
+        // A pinned version this client does not know is used for every call, as given.
+        let other = RequestVersion::pin("2099-01-01").unwrap();
+        assert_eq!(other, RequestVersion::Other("2099-01-01".into()));
+        for op in [&plain, &with_custom, &get, &ex] {
+            assert_eq!(
+                effective_version(op, other.clone(), true),
+                Ok(other.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn pinned_versions() {
+        assert_eq!(
+            RequestVersion::pin(""),
+            None,
+            "empty: not pinned (the SDK's default)"
+        );
+        assert_eq!(
+            RequestVersion::pin("2022-10-01"),
+            Some(RequestVersion::Known(ApiVersion::V2022_10_01))
+        );
+        let retired = RequestVersion::pin("2021-10-31-preview").unwrap();
+        assert_eq!(retired.as_str(), "2021-10-31-preview");
+        assert_eq!(retired.to_string(), "2021-10-31-preview");
+        let r = req(&create(None, None, None), &retired);
+        assert_eq!(
+            r.path_and_query,
+            "/identities?api-version=2021-10-31-preview"
+        );
+        assert_eq!(r.body, None);
+        // customId and getUser go out too: the service answers for the version.
+        let r = req(&create(Some("alice"), Some(&["chat"]), None), &retired);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"createTokenWithScopes":["chat"],"customId":"alice"}"#)
+        );
+        let r = req(&Operation::GetUser { id: ID.into() }, &retired);
+        assert_eq!(
+            r.path_and_query,
+            format!("/identities/{ENCODED}?api-version=2021-10-31-preview")
+        );
+        let r = req(&exchange("t", GUID, GUID), &retired);
+        assert_eq!(
+            r.path_and_query,
+            "/teamsUser/:exchangeAccessToken?api-version=2021-10-31-preview"
+        );
+        // Written as given, but for what a URL query cannot carry as it is.
+        let odd = RequestVersion::pin("a b#c&d=e%f'\"<>é").unwrap();
+        let r = req(&Operation::DeleteUser { id: ID.into() }, &odd);
+        assert_eq!(
+            r.path_and_query,
+            format!("/identities/{ENCODED}?api-version=a%20b%23c&d=e%f%27%22%3C%3E%C3%A9")
         );
     }
 
@@ -813,7 +988,7 @@ mod tests {
         assert!(create_is_idempotent(&exchange("t", GUID, GUID)));
     }
 
-    fn req(op: &Operation, v: ApiVersion) -> HttpRequest {
+    fn req(op: &Operation, v: impl Into<RequestVersion>) -> HttpRequest {
         build_request(op, v).unwrap()
     }
 
@@ -863,8 +1038,8 @@ mod tests {
         );
         let fraction = Operation::CreateUser {
             custom_id: None,
-            scopes: Some(strings(&["chat.join"])),
-            expires_in_minutes: Number::parse("60.5"),
+            scopes: Some(Nullable::Value(strings(&["chat.join"]))),
+            expires_in_minutes: Number::parse("60.5").map(Nullable::Value),
         };
         assert_eq!(
             req(&fraction, ApiVersion::V2021_03_07).body.as_deref(),
@@ -872,6 +1047,25 @@ mod tests {
         );
         let r = req(&create(None, None, Some(60)), v);
         assert_eq!(r.body.as_deref(), Some(r#"{"expiresInMinutes":60}"#));
+        // What the SDK's JSON writes as null is sent as null: createUserAndToken(null, { tokenExpiresInMinutes: NaN }).
+        let nulls = Operation::CreateUser {
+            custom_id: None,
+            scopes: Some(Nullable::Null),
+            expires_in_minutes: Some(Nullable::Null),
+        };
+        assert_eq!(
+            req(&nulls, v).body.as_deref(),
+            Some(r#"{"createTokenWithScopes":null,"expiresInMinutes":null}"#)
+        );
+        let holes = Operation::CreateUser {
+            custom_id: None,
+            scopes: Some(Nullable::Value(vec![None, Some("chat".into())])),
+            expires_in_minutes: None,
+        };
+        assert_eq!(
+            req(&holes, v).body.as_deref(),
+            Some(r#"{"createTokenWithScopes":[null,"chat"]}"#)
+        );
     }
 
     #[test]
@@ -932,6 +1126,18 @@ mod tests {
         );
         let r = req(&issue(&[], None), v);
         assert_eq!(r.body.as_deref(), Some(r#"{"scopes":[]}"#));
+        let r = req(
+            &Operation::IssueToken {
+                id: ID.into(),
+                scopes: vec![Some("chat".into()), None],
+                expires_in_minutes: Some(Nullable::Null),
+            },
+            v,
+        );
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"scopes":["chat",null],"expiresInMinutes":null}"#)
+        );
         let r = req(&issue(&["chat.join"], Some(2000)), ApiVersion::V2022_10_01);
         assert_eq!(
             r.body.as_deref(),
@@ -1116,6 +1322,21 @@ mod tests {
             unexpected_error(&c, 201, r#"{"identity":{}}"#).message,
             "the createUserAndToken response has no accessToken although scopes were requested"
         );
+        // createUserAndToken(undefined) / (null): no token expected, as with the SDK.
+        let identity_only = format!(r#"{{"identity":{{"id":"{ID}"}}}}"#);
+        for scopes in [None, Some(Nullable::Null)] {
+            let op = Operation::CreateUser {
+                custom_id: None,
+                scopes,
+                expires_in_minutes: None,
+            };
+            match parse_response(&op, 201, &identity_only, None) {
+                Ok(OperationOutput::Identity {
+                    id, access_token, ..
+                }) => assert_eq!((id.as_str(), access_token), (ID, None)),
+                other => panic!("{other:?}"),
+            }
+        }
         let body = format!(r#"{{"identity":{{"id":"{ID}"}},"accessToken":{{"token":"eyJ"}}}}"#);
         assert_eq!(
             unexpected_error(&c, 201, &body).message,
@@ -1203,12 +1424,12 @@ mod tests {
         #[test]
         fn build_request_never_panics(id in "\\PC{0,40}", custom in "\\PC{0,40}", scope in "[a-z.]{0,12}", m in 0u32..3000) {
             let ops = [
-                Operation::IssueToken { id: id.clone(), scopes: vec![scope.clone()], expires_in_minutes: Some(Number::from_i64(m.into())) },
-                Operation::CreateUser { custom_id: Some(custom.clone()), scopes: Some(vec![scope]), expires_in_minutes: Some(Number::from_i64(m.into())) },
+                Operation::IssueToken { id: id.clone(), scopes: vec![Some(scope.clone()), None], expires_in_minutes: Some(minutes_value(m)) },
+                Operation::CreateUser { custom_id: Some(custom.clone()), scopes: Some(Nullable::Value(vec![Some(scope)])), expires_in_minutes: Some(Nullable::Null) },
                 exchange(&custom, &id, GUID),
             ];
             for op in ops {
-                for v in ApiVersion::ALL {
+                for v in ApiVersion::ALL.map(RequestVersion::from).into_iter().chain(RequestVersion::pin(&custom)) {
                     if let Ok(r) = build_request(&op, v) {
                         prop_assert!(r.path_and_query.is_ascii());
                         if let Some(body) = r.body {

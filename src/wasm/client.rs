@@ -18,7 +18,7 @@ use crate::core::connection_string::{ConnectionString, Endpoint};
 use crate::core::json::Number;
 use crate::core::operations::{
     build_request, create_is_idempotent, effective_version, parse_response, AccessToken,
-    ApiVersion, Operation, OperationOutput,
+    ApiVersion, Nullable, Operation, OperationOutput, RequestVersion, Scopes,
 };
 use crate::core::retry::{self, classify_failure, Decision, Failure, Outcome, RetryPolicy};
 use crate::core::signing::{self, AccessKey};
@@ -40,7 +40,7 @@ enum Auth {
 struct Inner {
     endpoint: Endpoint,
     auth: Auth,
-    version: ApiVersion,
+    version: RequestVersion,
     pinned: bool,
     fetch: Option<Function>,
     policy: RetryPolicy,
@@ -143,7 +143,9 @@ fn user_id(user: &JsValue) -> crate::core::Result<String> {
     })
 }
 
-fn scopes(v: &JsValue) -> crate::core::Result<Vec<String>> {
+/// Scopes: an array whose items are strings, or `null` / `undefined` (holes too), which JSON
+/// writes as `null` and the official SDK sends so; anything else the SDK refuses too.
+fn scopes(v: &JsValue) -> crate::core::Result<Scopes> {
     let bad = || {
         Error::invalid_argument(
             "scopes",
@@ -155,32 +157,60 @@ fn scopes(v: &JsValue) -> crate::core::Result<Vec<String>> {
     }
     Array::from(v)
         .iter()
-        .map(|s| s.as_string().ok_or_else(bad))
+        .map(|s| {
+            if absent(&s) {
+                Ok(None)
+            } else {
+                s.as_string().map(Some).ok_or_else(bad)
+            }
+        })
         .collect()
 }
 
-/// `tokenExpiresInMinutes`: any finite number is sent as JSON writes it (the service checks the
-/// range, as with the official SDK); another type, `NaN` or an infinity cannot be sent.
-fn expires(obj: &JsValue) -> crate::core::Result<Option<Number>> {
+/// `createUserAndToken`'s scopes: absent (`undefined`: no `createTokenWithScopes` at all),
+/// `null` (sent as `null`) or a list, as the official SDK sends them.
+fn create_scopes(v: &JsValue) -> crate::core::Result<Option<Nullable<Scopes>>> {
+    if v.is_undefined() {
+        Ok(None)
+    } else if v.is_null() {
+        Ok(Some(Nullable::Null))
+    } else {
+        scopes(v).map(|s| Some(Nullable::Value(s)))
+    }
+}
+
+/// `tokenExpiresInMinutes` as the official SDK sends it: absent when `undefined`, any number as
+/// JSON writes it (the service checks the range), and `null` for `null`, `NaN` and the
+/// infinities (JSON's `null`: the service then applies its default). Another type is refused,
+/// as by the SDK.
+fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Number>>> {
     let v = get(obj, "tokenExpiresInMinutes");
-    if absent(&v) {
+    if v.is_undefined() {
         return Ok(None);
     }
-    let text = if v.as_f64().is_some() {
-        js_sys::Number::from(v)
-            .to_string_with_radix(10)
-            .ok()
-            .map(String::from)
-    } else {
-        None
+    if v.is_null() {
+        return Ok(Some(Nullable::Null));
+    }
+    let Some(n) = v.as_f64() else {
+        return Err(Error::invalid_argument(
+            "tokenExpiresInMinutes",
+            "`tokenExpiresInMinutes` must be a number of minutes, got a value that is not a number",
+        ));
     };
+    if !n.is_finite() {
+        return Ok(Some(Nullable::Null));
+    }
+    let text = js_sys::Number::from(v)
+        .to_string_with_radix(10)
+        .ok()
+        .map(String::from);
     match text.as_deref().and_then(Number::parse) {
-        Some(n) => Ok(Some(n)),
+        Some(n) => Ok(Some(Nullable::Value(n))),
         None => Err(Error::invalid_argument(
             "tokenExpiresInMinutes",
             format!(
-                "`tokenExpiresInMinutes` must be a finite number of minutes, got {}",
-                text.unwrap_or_else(|| "a value that is not a number".into())
+                "`tokenExpiresInMinutes` {} cannot be written as JSON",
+                text.unwrap_or_default()
             ),
         )),
     }
@@ -229,11 +259,23 @@ pub struct CommunicationIdentityClient {
 
 fn parse_options(
     options: &JsValue,
-) -> crate::core::Result<(ApiVersion, bool, Option<Function>, RetryPolicy, f64, bool)> {
+) -> crate::core::Result<(
+    RequestVersion,
+    bool,
+    Option<Function>,
+    RetryPolicy,
+    f64,
+    bool,
+)> {
     options_object(options, "options")?;
-    let (version, pinned) = match opt_string(options, "apiVersion")? {
-        Some(v) => (ApiVersion::parse(&v)?, true),
-        None => (ApiVersion::DEFAULT, false),
+    // Any api-version string is sent as given (a newer or retired one too: the service answers),
+    // as by the official SDK; an empty one means the default, as with the SDK.
+    let (version, pinned) = match opt_string(options, "apiVersion")?
+        .as_deref()
+        .and_then(RequestVersion::pin)
+    {
+        Some(v) => (v, true),
+        None => (RequestVersion::Known(ApiVersion::DEFAULT), false),
     };
     let fetch = get(options, "fetch");
     let fetch = if absent(&fetch) {
@@ -358,7 +400,7 @@ impl CommunicationIdentityClient {
         let op = (|| {
             Ok(Operation::CreateUser {
                 custom_id: opt_string(&options, "customId")?,
-                scopes: Some(scopes(&scopes_arg)?),
+                scopes: create_scopes(&scopes_arg)?,
                 expires_in_minutes: expires(&options)?,
             })
         })();
@@ -454,11 +496,13 @@ fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> 
             OperationOutput::Identity {
                 id,
                 custom_id,
-                access_token: Some(t),
+                access_token,
                 ..
             },
         ) => {
-            let o = token_object(&t);
+            // Without scopes (`createUserAndToken(undefined)`) the service issues no token: the
+            // SDK then returns `{ user }` alone, and so does this client.
+            let o = access_token.as_ref().map_or_else(Object::new, token_object);
             set(&o, "user", &user_object(&id, custom_id.as_deref()));
             o.into()
         }
@@ -476,9 +520,6 @@ fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> 
                 set(&o, "lastTokenIssuedAt", &date(ms));
             }
             o.into()
-        }
-        (Shape::UserAndToken, _) => {
-            return Err(to_js(unexpected("the identity and its access token")))
         }
         (Shape::Token, _) => return Err(to_js(unexpected("the access token"))),
         _ => return Err(to_js(unexpected("the identity"))),
@@ -515,7 +556,7 @@ enum Attempt {
 impl Inner {
     async fn execute(&self, op: Operation, options: &JsValue) -> Result<OperationOutput, JsValue> {
         let call = call_options(options, self).js()?;
-        let version = effective_version(&op, self.version, self.pinned).js()?;
+        let version = effective_version(&op, &self.version, self.pinned).js()?;
         let request = build_request(&op, version).js()?;
         let url_text = self.endpoint.join(&request.path_and_query);
         let url = Url::parse(&url_text).js()?;

@@ -71,6 +71,7 @@ export function loadCase(file) {
   }
   if (typeof raw.test !== 'string' || !raw.test) fail(file, 'test (the recorded test name) is required');
   if (raw.skip !== undefined && (typeof raw.skip !== 'string' || !raw.skip)) fail(file, 'skip must be a reason');
+  if (raw.skipEmulator !== undefined && (typeof raw.skipEmulator !== 'string' || !raw.skipEmulator)) fail(file, 'skipEmulator must be a reason');
   if (!Array.isArray(raw.exchanges) || raw.exchanges.length === 0) fail(file, 'exchanges must be a non-empty array');
   const exchanges = raw.exchanges.map((x, i) => {
     const rq = x.request;
@@ -105,6 +106,7 @@ export function loadCase(file) {
   /** @type {any} */
   const c = { id: raw.id, source: { repo: s.repo, path: s.path, commit: s.commit }, test: raw.test, file, exchanges };
   if (raw.skip !== undefined) c.skip = raw.skip;
+  if (raw.skipEmulator !== undefined) c.skipEmulator = raw.skipEmulator;
   if (raw.notes !== undefined) c.notes = raw.notes;
   return c;
 }
@@ -147,16 +149,18 @@ export function operationOf(x) {
 }
 
 /**
- * Counts of a case set: cases, skips (by reason), exchanges, and cases per source repository,
+ * Counts of a case set: cases, skips (by reason; `skippedOnEmulator`: cases the clients run but the
+ * emulator does not), exchanges, and cases per source repository,
  * per api-version and per operation (a case counts once under each it uses).
  * @param {ReturnType<typeof loadCases>} cases
  */
 export function summarize(cases) {
   const inc = (o, k) => (o[k] = (o[k] ?? 0) + 1);
-  const s = { cases: cases.length, exchanges: 0, skipped: {}, byRepo: {}, byApiVersion: {}, byOperation: {}, errors: 0, successes: 0 };
+  const s = { cases: cases.length, exchanges: 0, skipped: {}, skippedOnEmulator: {}, byRepo: {}, byApiVersion: {}, byOperation: {}, errors: 0, successes: 0 };
   for (const c of cases) {
     inc(s.byRepo, c.source.repo);
     if (c.skip) inc(s.skipped, c.skip);
+    if (c.skipEmulator) inc(s.skippedOnEmulator, c.skipEmulator);
     for (const v of new Set(c.exchanges.map((x) => x.request.apiVersion))) inc(s.byApiVersion, v);
     for (const op of new Set(c.exchanges.map(operationOf))) inc(s.byOperation, op);
     s.exchanges += c.exchanges.length;

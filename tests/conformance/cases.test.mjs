@@ -37,6 +37,7 @@ test('every case names its source and is well formed', () => {
       }
     }
     if (c.skip) assert.match(c.skip, /retired preview|Entra ID token/, `${c.id}: only the allowed skip reasons`);
+    if (c.skipEmulator) assert.match(c.skipEmulator, /retired preview/, `${c.id}: only the allowed emulator skip reason`);
   }
 });
 
@@ -85,6 +86,7 @@ test('malformed case files are refused, naming the file and the fault', (t) => {
     [{ ...good, id: 'js/y' }, /id must be "js\/x"/],
     [{ ...good, source: { ...good.source, commit: 'abc' } }, /40-hex commit/],
     [{ ...good, skip: '' }, /skip must be a reason/],
+    [{ ...good, skipEmulator: 7 }, /skipEmulator must be a reason/],
     [{ ...good, exchanges: [] }, /non-empty/],
     [{ ...good, exchanges: [{ ...good.exchanges[0], response: { status: 200, body: '{}' } }] }, /contentType/],
     [{ ...good, exchanges: [{ ...good.exchanges[0], request: { ...good.exchanges[0].request, body: {} } }] }, /request.body must be text/],

@@ -156,6 +156,14 @@ test('interop: what acs-identity refuses locally, the official SDK refuses befor
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 't', userObjectId: guid })],
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 5, clientId: guid, userObjectId: guid })],
     ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser(undefined)],
+    ['createUserAndToken', (c) => c.createUserAndToken({})],
+    ['getToken', (c) => c.getToken(user, null)],
+    ['getToken', (c) => c.getToken(user, ['chat', 5])],
+    ['getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: true })],
+    ['getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 60n })],
+    ['deleteUser', (c) => c.deleteUser({ communicationUserId: 5 })],
+    ['deleteUser', (c) => c.deleteUser({ communicationUserId: null })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 't', clientId: null, userObjectId: guid })],
   ];
   for (const [name, call] of refused) {
     const sdk = await sdkSends(name, call).then(
@@ -172,10 +180,129 @@ test('interop: what acs-identity refuses locally, the official SDK refuses befor
     assert.equal(ours.error?.code, 'InvalidArgument', String(call));
     assert.equal(ours.error?.name, 'AcsIdentityError');
   }
-  // The one deliberate difference: a NaN lifetime, which the SDK's JSON writes as null (the
-  // service then applies its default), is refused rather than sent.
-  assert.match((await sdkSends('getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: NaN }))).body, /"expiresInMinutes":null/);
-  const nan = await oursSends('getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: NaN })).catch((e) => e);
-  assert.equal(nan.code, 'InvalidArgument');
-  assert.equal(nan.target, 'tokenExpiresInMinutes');
+});
+
+// ---- what JSON writes as null, omitted scopes, unknown api-versions ---------------------------
+// Each call runs on both clients, pinned to the same api-version (or both unpinned), each given the
+// same answer; both must send the same request (method, URL with its api-version, body bytes) and
+// end the same way (the same result, or the same error name, statusCode, code and message).
+
+const IDENTITY_ONLY = [201, { identity: { id: USER } }];
+const unsupported = (v, path) => [
+  400,
+  { error: { code: 'UnsupportedApiVersion', message: `The HTTP resource that matches the request URI 'https://interop.communication.azure.com${path}?api-version=${v}' does not support the API version '${v}'.` } },
+];
+const USER_PATH = `/identities/${encodeURIComponent(USER)}`;
+
+async function settle(promise) {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function answerWith([status, body]) {
+  return { status, text: body === null ? '' : JSON.stringify(body) };
+}
+
+async function runSdk(call, answer, apiVersion) {
+  const sent = [];
+  const { status, text } = answerWith(answer);
+  const client = new SdkClient(CS, {
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    retryOptions: { maxRetries: 0 },
+    httpClient: {
+      async sendRequest(request) {
+        sent.push({ method: request.method, url: request.url, body: request.body ?? null });
+        return { status, request, headers: createHttpHeaders({ 'content-type': 'application/json' }), bodyAsText: text };
+      },
+    },
+  });
+  return { sent, outcome: await settle(call(client)) };
+}
+
+async function runOurs(call, answer, apiVersion) {
+  const sent = [];
+  const { status, text } = answerWith(answer);
+  const client = new lib.CommunicationIdentityClient(CS, {
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    retry: { maxRetries: 0 },
+    fetch: async (url, init) => {
+      sent.push({ method: init.method, url, body: init.body ?? null });
+      return new Response(text === '' ? null : text, { status, headers: { 'content-type': 'application/json' } });
+    },
+  });
+  return { sent, outcome: await settle(call(client)) };
+}
+
+/** Dates → time values, so results compare by value. */
+function plain(v) {
+  if (v instanceof Date) return { date: v.getTime() };
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+const SAME = [
+  // createUserAndToken without scopes: the SDK sends createUser's request (no body) and returns { user }.
+  ['createUserAndToken(undefined)', (c) => c.createUserAndToken(undefined), IDENTITY_ONLY, { body: null, keys: ['user'] }],
+  ['createUserAndToken()', (c) => c.createUserAndToken(), IDENTITY_ONLY, { body: null, keys: ['user'] }],
+  ['createUserAndToken(undefined, { tokenExpiresInMinutes: 60 })', (c) => c.createUserAndToken(undefined, { tokenExpiresInMinutes: 60 }), IDENTITY_ONLY, { body: '{"expiresInMinutes":60}' }],
+  ['createUserAndToken(undefined), answered with a token', (c) => c.createUserAndToken(undefined), ANSWERS.createUserAndToken, { keys: ['token', 'expiresOn', 'user'] }],
+  ['createUserAndToken(null)', (c) => c.createUserAndToken(null), IDENTITY_ONLY, { body: '{"createTokenWithScopes":null}' }],
+  ['createUserAndToken([undefined, "chat"])', (c) => c.createUserAndToken([undefined, 'chat']), ANSWERS.createUserAndToken, { body: '{"createTokenWithScopes":[null,"chat"]}' }],
+  // Lifetimes JSON writes as null (NaN, ±Infinity, null) go out as null: the service applies its default.
+  ['createUserAndToken(["chat"], { tokenExpiresInMinutes: NaN })', (c) => c.createUserAndToken(['chat'], { tokenExpiresInMinutes: NaN }), ANSWERS.createUserAndToken, { body: '{"createTokenWithScopes":["chat"],"expiresInMinutes":null}' }],
+  ['getToken(user, ["chat"], { tokenExpiresInMinutes: NaN })', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: NaN }), ANSWERS.getToken, { body: '{"scopes":["chat"],"expiresInMinutes":null}' }],
+  ['getToken(user, ["chat"], { tokenExpiresInMinutes: Infinity })', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: Infinity }), ANSWERS.getToken, { body: '{"scopes":["chat"],"expiresInMinutes":null}' }],
+  ['getToken(user, ["chat"], { tokenExpiresInMinutes: -Infinity })', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: -Infinity }), ANSWERS.getToken, { body: '{"scopes":["chat"],"expiresInMinutes":null}' }],
+  ['getToken(user, ["chat"], { tokenExpiresInMinutes: null })', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: null }), ANSWERS.getToken, { body: '{"scopes":["chat"],"expiresInMinutes":null}' }],
+  ['getToken(user, ["chat"], { tokenExpiresInMinutes: -0 })', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: -0 }), ANSWERS.getToken, { body: '{"scopes":["chat"],"expiresInMinutes":0}' }],
+  ['getToken(user, [null, , "chat"])', (c) => c.getToken({ communicationUserId: USER }, [null, , 'chat']), [400, { error: { code: 'ValidationError', message: 'Invalid scopes.', target: 'scopes' } }], { body: '{"scopes":[null,null,"chat"]}' }],
+  // Any api-version string is sent as given; the service answers for one it does not serve.
+  ...['2099-01-01', '2021-10-31-preview', '2021-03-31-preview1'].flatMap((v) => [
+    [`createUser() pinned to ${v}`, (c) => c.createUser(), unsupported(v, '/identities'), { apiVersion: v, body: null }],
+    [`createUserAndToken(["chat"]) pinned to ${v}`, (c) => c.createUserAndToken(['chat']), ANSWERS.createUserAndToken, { apiVersion: v, body: '{"createTokenWithScopes":["chat"]}' }],
+    [`getToken pinned to ${v}`, (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: 60 }), unsupported(v, `${USER_PATH}/:issueAccessToken`), { apiVersion: v }],
+    [`revokeTokens pinned to ${v}`, (c) => c.revokeTokens({ communicationUserId: USER }), [204, null], { apiVersion: v, body: null }],
+    [`deleteUser pinned to ${v}`, (c) => c.deleteUser({ communicationUserId: USER }), unsupported(v, USER_PATH), { apiVersion: v }],
+    [`getTokenForTeamsUser pinned to ${v}`, (c) => c.getTokenForTeamsUser(TEAMS), ANSWERS.getTokenForTeamsUser, { apiVersion: v }],
+  ]),
+];
+
+for (const [label, call, answer, expect] of SAME) {
+  test(`interop: ${label} — the same request and outcome as the official SDK`, async () => {
+    const sdk = await runSdk(call, answer, expect.apiVersion);
+    const ours = await runOurs(call, answer, expect.apiVersion);
+    assert.equal(sdk.sent.length, 1, `the SDK sent it (${sdk.outcome.error?.message ?? ''})`);
+    assert.equal(ours.sent.length, 1, `acs-identity sent it (${ours.outcome.error?.message ?? ''})`);
+    const [s, o] = [sdk.sent[0], ours.sent[0]];
+    assert.equal(o.method, s.method);
+    if (expect.apiVersion !== undefined) {
+      assert.equal(o.url, s.url, 'the same URL, pinned api-version included');
+      assert.equal(new URL(o.url).searchParams.get('api-version'), expect.apiVersion);
+    } else {
+      // Unpinned, each sends its own default api-version.
+      assert.equal(o.url.replace(/api-version=[^&]+/, ''), s.url.replace(/api-version=[^&]+/, ''));
+    }
+    assert.equal(o.body, s.body, 'byte-identical body');
+    if ('body' in expect) assert.equal(o.body, expect.body);
+    assert.equal(ours.outcome.ok, sdk.outcome.ok, `same outcome (ours: ${ours.outcome.error?.message}, the SDK's: ${sdk.outcome.error?.message})`);
+    if (ours.outcome.ok) {
+      assert.deepEqual(plain(ours.outcome.value), plain(sdk.outcome.value), 'the same result');
+      if (expect.keys) assert.deepEqual(Object.keys(ours.outcome.value ?? {}), expect.keys);
+    } else {
+      const view = (e) => ({ name: e.name, statusCode: e.statusCode, code: e.code, message: e.message });
+      assert.deepEqual(view(ours.outcome.error), view(sdk.outcome.error), 'the same error');
+      assert.ok(ours.outcome.error instanceof lib.AcsIdentityError);
+    }
+  });
+}
+
+test('interop: an empty apiVersion means the default, as with the official SDK', async () => {
+  const sdk = await runSdk((c) => c.createUser(), IDENTITY_ONLY, '');
+  const ours = await runOurs((c) => c.createUser(), IDENTITY_ONLY, '');
+  assert.match(sdk.sent[0].url, /\?api-version=2023-10-01$/, "the SDK's default");
+  assert.match(ours.sent[0].url, /\?api-version=2025-06-30$/, 'our default');
+  assert.deepEqual(ours.outcome.value, sdk.outcome.value);
 });

@@ -53,8 +53,10 @@ async function useClient(): Promise<Date> {
   await client.revokeTokens(r.user.communicationUserId);
   // @ts-expect-error unknown scope
   await client.getToken(r.user, ['admin']);
-  // @ts-expect-error unknown api-version
-  new CommunicationIdentityClient('endpoint=https://x/;accesskey=pw==', { apiVersion: '2020-01-01' });
+  // Any api-version string is accepted (sent as given, as the official SDK sends it).
+  new CommunicationIdentityClient('endpoint=https://x/;accesskey=pw==', { apiVersion: '2099-01-01' });
+  // @ts-expect-error an api-version is a string
+  new CommunicationIdentityClient('endpoint=https://x/;accesskey=pw==', { apiVersion: 20990101 });
   return r.expiresOn;
 }
 void useClient;
