@@ -4,8 +4,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { prepareConsumer, root, tmp } from '../support/consumer.mjs';
 import { bundleWorker, cleanBundles } from '../support/workerd.mjs';
@@ -104,3 +105,48 @@ for (const runtime of ENDPOINT_RUNTIMES) {
   });
 }
 
+
+// Vercel Edge resolves the `edge-light` condition and compiles `import x from './f.wasm?module'`
+// into a WebAssembly.Module. Here esbuild does the same (the import kept as a module import of the
+// .wasm beside the bundle) and workerd runs the bundle: the edge-light entries load and work.
+describe('edge-light', () => {
+  test('acs-identity/worker and acs-identity through the edge-light entries: both work, one wasm instance', async () => {
+    const dir = join(consumer, `dist-${id}-edge-light`);
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, 'worker.mjs');
+    let suffixed = 0;
+    await build({
+      stdin: {
+        contents: `import { check } from './check-${id}-worker-first.mjs';\nexport default { async fetch() { return Response.json(await check()); } };\n`,
+        resolveDir: consumer,
+        loader: 'js',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      conditions: ['edge-light', 'worker', 'browser'],
+      outfile,
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'wasm-module-suffix',
+          setup(b) {
+            b.onResolve({ filter: /\.wasm\?module$/ }, () => {
+              suffixed++;
+              return { path: './acs_identity_bg.wasm', external: true };
+            });
+          },
+        },
+      ],
+    });
+    assert.equal(suffixed, 1, 'the bundle took the edge-light loader (one `?module` import)');
+    copyFileSync(join(consumer, 'node_modules', 'acs-identity', 'acs_identity_bg.wasm'), join(dir, 'acs_identity_bg.wasm'));
+    const mf = new Miniflare({ modules: true, scriptPath: outfile, modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }], compatibilityDate: '2025-01-01' });
+    try {
+      const got = await (await mf.dispatchFetch('http://w.test/')).json();
+      assert.deepEqual(got, { instances: 1, health: 200, missing: 'MissingToken', signed: 'string', listener: 'function' });
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
