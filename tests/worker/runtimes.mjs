@@ -25,7 +25,7 @@ import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { prepareConsumer, root, tmp } from '../support/consumer.mjs';
-import { bundleWorker, cleanBundles } from '../support/workerd.mjs';
+import { bundleWorker } from '../support/workerd.mjs';
 
 /** Every runtime the endpoint suites run in, in this order. */
 export const ALL_ENDPOINT_RUNTIMES = Object.freeze(['workerd', 'node', 'deno', 'bun']);
@@ -264,11 +264,4 @@ async function startChild(runtime, defs) {
     endpoints[name] = endpointOf(runtime, `http://127.0.0.1:${info.ports[name]}`, kv);
   }
   return { runtime, endpoints, output: () => out, close };
-}
-
-/** Removes what this process left in the consumer project (bundles and entries). */
-export function cleanEndpoints() {
-  if (!consumerDir) return;
-  cleanBundles(consumerDir);
-  removeFiles(consumerDir, `ep-entry-${process.pid}-`, `ep-config-${process.pid}-`);
 }
