@@ -1,13 +1,17 @@
 /**
- * acs-identity/worker: an edge token endpoint for Cloudflare Workers.
+ * acs-identity/worker: a token endpoint for every runtime with fetch handlers — Cloudflare Workers,
+ * Deno (and Deno Deploy), Bun, Node (with {@link toNodeListener}), Vercel and Netlify.
  *
  * The browser of an app asks `POST /token` with `Authorization: Bearer <app token>`; the endpoint
  * verifies the app token, maps its `sub` to a stable ACS identity and answers a short-lived ACS
- * access token. The ACS access key never leaves the Worker.
+ * access token. The ACS access key never leaves the server.
  * @packageDocumentation
  */
 
-/** The part of a Workers KV namespace the endpoint uses. */
+/**
+ * The part of a Workers KV namespace the endpoint uses. Outside Cloudflare, any object with these
+ * two methods will do (a Deno KV, Redis or database wrapper).
+ */
 export interface IdentityKvNamespace {
   get(key: string): Promise<string | null>;
   put(key: string, value: string): Promise<void>;
@@ -101,6 +105,7 @@ export interface TokenEndpointRequest {
 
 /** The `error.code` of every error answer. */
 export type TokenEndpointErrorCode =
+  | 'BadRequest'
   | 'MissingToken'
   | 'InvalidToken'
   | 'TokenExpired'
@@ -128,3 +133,64 @@ declare const worker: {
   fetch(request: Request, env: TokenEndpointEnv, ctx?: unknown): Promise<Response>;
 };
 export default worker;
+
+/** The part of a `node:http` IncomingMessage that {@link toNodeListener} reads (Express's `req` too). */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  method?: string;
+  url?: string;
+  /** Express: the URL before the mount path was stripped; used when present. */
+  originalUrl?: string;
+  headers: { host?: string; [name: string]: string | string[] | undefined };
+  rawHeaders: string[];
+  readableEnded?: boolean;
+  /** A body a body parser already read (express.json(), express.text(), ...); used when the stream has ended. */
+  body?: unknown;
+  socket?: unknown;
+}
+
+/** The part of a `node:http` ServerResponse that {@link toNodeListener} writes. */
+export interface NodeResponseLike {
+  statusCode: number;
+  statusMessage: string;
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+}
+
+/** A fetch handler: a function of a Request, or an object with `fetch(request, env, ctx)` (the default export). */
+export type FetchHandler =
+  | ((request: Request) => Response | Promise<Response>)
+  | { fetch(request: Request, env: TokenEndpointEnv, ctx?: unknown): Response | Promise<Response> };
+
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /** The `env` passed to an object handler's `fetch` (e.g. `process.env`). Default: `{}`. */
+  env?: TokenEndpointEnv;
+  /**
+   * Request-body bytes read at most (one more is handed to the handler so that it can refuse the
+   * body); default 8192, the endpoint's limit. A longer body is not read further.
+   */
+  bodyLimit?: number;
+}
+
+/**
+ * Wraps a fetch handler as a `(req, res)` listener for `http.createServer`, Express (`app.all`,
+ * `app.use`) and Fastify (`reply.hijack()`, then `listener(request.raw, reply.raw)`). The request
+ * body is streamed to the handler, a client that disconnects aborts `request.signal`, and the
+ * answer is streamed back.
+ *
+ * ```js
+ * import http from 'node:http';
+ * import worker, { toNodeListener } from 'acs-identity/worker';
+ * http.createServer(toNodeListener(worker, { env: process.env })).listen(8787);
+ * ```
+ */
+export function toNodeListener(
+  handler: FetchHandler,
+  options?: NodeListenerOptions,
+): (req: NodeRequestLike, res: NodeResponseLike) => void;
