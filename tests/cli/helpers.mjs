@@ -66,8 +66,8 @@ const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /**
  * Run the CLI in a pseudo-terminal (`script -qec CMD /dev/null`): stdin, stdout and stderr of the
- * CLI are the terminal. `answer` is typed once the prompt is shown. Output is the terminal's
- * transcript (CRLF line ends, echoed input).
+ * CLI are the terminal. `answer` is typed once the prompt is shown (an array: one answer per
+ * prompt shown). Output is the terminal's transcript (CRLF line ends, echoed input).
  * @returns {Promise<{ code: number, output: string }>}
  */
 export function runInPty(args, { env = {}, answer, timeout = 20_000 } = {}) {
@@ -75,14 +75,13 @@ export function runInPty(args, { env = {}, answer, timeout = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(scriptPath, ['-qec', cmd, '/dev/null'], { env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    let typed = false;
+    let typed = 0;
+    const answers = answer === undefined ? [] : [answer].flat();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
     child.stdout.on('data', (d) => {
       output += d;
-      if (answer !== undefined && !typed && output.includes('(y/n):')) {
-        typed = true;
-        child.stdin.write(`${answer}\r`);
-      }
+      const prompts = output.split('(y/n):').length - 1;
+      while (typed < prompts && typed < answers.length) child.stdin.write(`${answers[typed++]}\r`);
     });
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
