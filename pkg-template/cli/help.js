@@ -8,13 +8,14 @@ const WIDTH = 100;
 function wrap(text, width) {
   const lines = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  // Split at single spaces only: a double space (after a sentence, as knack writes) is kept.
+  for (const word of text.trim().split(/ (?! )/).filter(Boolean)) {
     if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
+      lines.push(line.trimEnd());
       line = word;
     } else line = line ? `${line} ${word}` : word;
   }
-  if (line) lines.push(line);
+  if (line) lines.push(line.trimEnd());
   return lines.length ? lines : [''];
 }
 

@@ -59,8 +59,9 @@ export class Logger {
    * As knack's handler: `LEVEL: message` (the prefix once, before the first line); on a colour
    * terminal the message alone, coloured by level.
    */
-  write(prefix, colour, message) {
-    const text = this.scrub(message);
+  write(prefix, colour, message, everyLine = false) {
+    let text = this.scrub(message);
+    if (everyLine) text = text.split('\n').join(`\n${prefix}`);
     this.stderr.write(this.color ? `${colour}${text}\x1b[0m\n` : `${prefix}${text}\n`);
   }
 
@@ -73,11 +74,11 @@ export class Logger {
   }
 
   info(message) {
-    if (this.verbose) this.write('INFO: ', '\x1b[32m', message);
+    if (this.verbose) this.write('INFO: ', '\x1b[32m', message, true);
   }
 
   debug(message) {
-    if (this.debugOn) this.write('DEBUG: ', '\x1b[36m', message);
+    if (this.debugOn) this.write('DEBUG: ', '\x1b[36m', message, true);
   }
 }
 

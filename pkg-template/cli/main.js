@@ -284,7 +284,13 @@ async function main(argv) {
       const target = String(e.target ?? '').replace(/\[\d+\]$/, '');
       const arg = node.args.find((a) => a.clientTarget && a.clientTarget === target);
       const flag = arg ? displayName(arg) : FLAG_OF_OPTION[target];
-      return usage(flag ? `argument ${flag}: ${e.message}` : e.message);
+      // The client speaks of its option names (`tokenExpiresInMinutes`): say the flag instead.
+      let message = e.message;
+      for (const option of ['tokenExpiresInMinutes', 'clientId', 'userObjectId', 'teamsUserAadToken', 'customId']) {
+        message = message.replace(new RegExp(`\\b${option}\\b`, 'g'), FLAG_OF_OPTION[option]);
+      }
+      message = message.replace(/\bscopes\[\d+\]/g, '--scope');
+      return usage(flag ? `argument ${flag}: ${message}` : message);
     }
     log.error(`${e.code}: ${e.message}`);
     return 1;

@@ -42,6 +42,7 @@ const INSECURE = {
   name: '--allow-insecure-connection',
   dest: 'allowInsecureConnection',
   flag: true,
+  group: 'Communication',
   addition: true,
   help: 'Allow a plain-http endpoint that is not loopback (e.g. an emulator at http://emulator:4000 in docker-compose). Development only: keys sign the requests but tokens travel unencrypted.',
 };

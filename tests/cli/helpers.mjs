@@ -113,6 +113,8 @@ export const introspect = (emu, token) => emulatorPost(emu, '/emulator/introspec
 export const USER_ID_RE = /8:acs:[0-9a-f-]{36}_[0-9a-f-]+/g;
 export const JWT_RE = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 export const PY_DATE_RE = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{6})?\+00:00/g;
+/** The service's expiresOn string, which az prints as is: `2026-12-02T22:03:21.0000000+00:00`. */
+export const SERVICE_DATE_RE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}\+00:00/g;
 export const PY_ISO_RE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?\+00:00/g;
 
 /**
@@ -131,7 +133,8 @@ export function normalise(text) {
     })
     .replace(JWT_RE, '<TOKEN>')
     .replace(PY_DATE_RE, (m) => (m.length > 25 ? '2024-04-02 05:54:23.957000+00:00' : '2024-04-02 05:54:23+00:00'))
-    .replace(PY_ISO_RE, '2024-04-02T05:54:23.957000+00:00');
+    .replace(PY_ISO_RE, '2024-04-02T05:54:23.957000+00:00')
+    .replace(SERVICE_DATE_RE, '2024-04-02T05:54:23.0000000+00:00');
 }
 
 /** A user id created through the CLI. */

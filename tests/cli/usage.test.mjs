@@ -55,7 +55,7 @@ describe('help and version', () => {
             assert.match(r.stdout, /\nExamples\n/);
             if (p[0] !== 'emulator') {
               assert.match(r.stdout, /\nGlobal Arguments\n/);
-              assert.match(r.stdout, /    --output -o +: Output format\. +Allowed values: json, jsonc, none, table, tsv, yaml, yamlc\./);
+              assert.match(r.stdout, /    --output -o +: Output format\. +Allowed values: json, jsonc, none, table, tsv,\s+yaml, yamlc\. +Default: json\./);
               assert.match(r.stdout, /    --query +: JMESPath query string/);
             }
           }
@@ -76,8 +76,8 @@ describe('help and version', () => {
     const r = await run(['token', 'issue', '--help']);
     assert.match(r.stdout, /acs-identity token issue : Issues a new access token with the specified scopes/);
     assert.match(r.stdout, /Arguments\n    --scope \[Required\] +: List of scopes for an access token ex: chat\/voip\./);
-    assert.match(r.stdout, /Communication Arguments\n    --connection-string +: Communication connection string\. Environment variable:\s+AZURE_COMMUNICATION_CONNECTION_STRING\./);
-    assert.match(r.stdout, /    --expires-in-minutes : /);
+    assert.match(r.stdout, /Communication Arguments\n(?: {4}.*\n)*? {4}--connection-string +: Communication connection string\. Environment variable:\s+AZURE_COMMUNICATION_CONNECTION_STRING\./);
+    assert.match(r.stdout, /    --expires-in-minutes +: /);
     assert.match(r.stdout, /    --user +: ACS identifier\./);
     assert.match(r.stdout, /Examples\n    Issue access token\n        acs-identity token issue --scope chat\n/);
     const dep = await run(['issue-access-token', '-h']);
