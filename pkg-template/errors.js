@@ -1,15 +1,19 @@
 /**
  * The one error class of acs-identity. Every failure, local or from the service, is an
  * `AcsIdentityError` with a stable `code`; messages never contain a key, signature or token.
+ * Its `name` is the official SDK's for the same failure: `RestError` for a service answer or a
+ * network failure, `AbortError` for an abort by the caller's signal, else `AcsIdentityError`.
  */
+const NAMES = new Set(['AcsIdentityError', 'RestError', 'AbortError']);
+
 export class AcsIdentityError extends Error {
   /**
    * @param {string} message
-   * @param {{ code?: string, statusCode?: number, target?: string, details?: unknown, requestId?: string, cause?: unknown }} [props]
+   * @param {{ name?: 'AcsIdentityError' | 'RestError' | 'AbortError', code?: string, statusCode?: number, target?: string, details?: unknown, requestId?: string, cause?: unknown }} [props]
    */
   constructor(message, props = {}) {
     super(message, props.cause === undefined ? undefined : { cause: props.cause });
-    this.name = 'AcsIdentityError';
+    this.name = NAMES.has(props.name) ? props.name : 'AcsIdentityError';
     this.code = props.code ?? 'Unknown';
     this.statusCode = props.statusCode;
     this.target = props.target;
@@ -27,6 +31,6 @@ export class AcsIdentityError extends Error {
 export function isAcsIdentityError(err, code) {
   const ok =
     err instanceof AcsIdentityError ||
-    (err instanceof Error && err.name === 'AcsIdentityError' && typeof err.code === 'string');
+    (err instanceof Error && NAMES.has(err.name) && typeof err.code === 'string' && 'requestId' in err);
   return ok && (code === undefined || err.code === code);
 }

@@ -23,11 +23,13 @@ export type AcsIdentityServiceErrorCode =
   | 'InvalidAccessToken'
   | 'Denied'
   | 'IdentityNotFound'
+  | 'IdentityNotOwned'
   | 'UnsupportedApiVersion';
 
 export type AcsIdentityErrorCode = AcsIdentityLocalErrorCode | AcsIdentityServiceErrorCode | (string & {});
 
 export interface AcsIdentityErrorProps {
+  name?: 'AcsIdentityError' | 'RestError' | 'AbortError';
   code?: AcsIdentityErrorCode;
   statusCode?: number;
   target?: string;
@@ -39,7 +41,13 @@ export interface AcsIdentityErrorProps {
 /** Every failure of this package. The message never contains a key, signature or token. */
 export class AcsIdentityError extends Error {
   constructor(message: string, props?: AcsIdentityErrorProps);
-  readonly name: 'AcsIdentityError';
+  /**
+   * The official SDK's name for the same failure: `RestError` for a service answer or a network
+   * failure, `AbortError` for an abort by the caller's `abortSignal`, else `AcsIdentityError`.
+   */
+  readonly name: 'AcsIdentityError' | 'RestError' | 'AbortError';
+  /** The abort signal's `reason` (`AbortError`), or the runtime's network error (its `code`, e.g. `ECONNREFUSED`, is in the message too). */
+  readonly cause: unknown;
   /** Stable machine-readable code: a local code, or the service's `error.code`. */
   readonly code: AcsIdentityErrorCode;
   /** HTTP status of the service's answer, when there was one. */

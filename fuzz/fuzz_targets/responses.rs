@@ -11,6 +11,7 @@
 
 use acs_identity::core::date::{MAX_UNIX_MS, MIN_UNIX_MS};
 use acs_identity::core::json;
+use acs_identity::core::json::Number;
 use acs_identity::core::operations::{parse_response, Operation, OperationOutput};
 use acs_identity::core::{Error, ErrorKind};
 use acs_identity_fuzz::{replace_named, strings_named, text};
@@ -30,7 +31,7 @@ fn operation(n: usize) -> Operation {
         1 => Operation::CreateUser {
             custom_id: None,
             scopes: Some(scopes()),
-            expires_in_minutes: Some(60),
+            expires_in_minutes: Some(Number::from_i64(60)),
         },
         2 => Operation::CreateUser {
             custom_id: Some("alice".into()),

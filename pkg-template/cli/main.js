@@ -259,7 +259,7 @@ async function main(argv) {
     });
     result = await handlers[node.run](client, opts);
   } catch (e) {
-    if (!(e instanceof Error) || e.name !== 'AcsIdentityError') throw e;
+    if (!(e instanceof Error) || !['AcsIdentityError', 'RestError', 'AbortError'].includes(e.name) || typeof e.code !== 'string') throw e;
     if (e.requestId) log.debug(`x-ms-client-request-id: ${e.requestId}`);
     if (e.statusCode !== undefined) {
       // As azure-core's HttpResponseError, which az prints: `(Code) message`, then the fields.

@@ -3,8 +3,8 @@
 //! and the retries; everything here is deterministic and clock-free.
 //!
 //! Flow: pick the api-version with [`effective_version`], build the request with
-//! [`build_request`] (which validates every argument first), send it, then turn the answer into
-//! an [`OperationOutput`] or an [`Error`] with [`parse_response`].
+//! [`build_request`], send it, then turn the answer into an [`OperationOutput`] or an [`Error`]
+//! with [`parse_response`].
 //!
 //! Decisions where the contract is silent:
 //! * Bodies match the official JS SDK (`@azure/communication-identity` 1.3.1) byte for byte,
@@ -13,8 +13,6 @@
 //!   of 1440 is not serialised, and an all-undefined body model is dropped); keys are written in
 //!   the SDK's order and omitted when absent; `revokeTokens`, `deleteUser` and `getUser` send no
 //!   body.
-//! * `tokenExpiresInMinutes` on a create without scopes is rejected: no token would be issued,
-//!   so the value would silently do nothing.
 //! * Success statuses: create 201 (200 also accepted: a repeated `customId` returns the existing
 //!   identity); get, issue and exchange 200; delete and revoke 204 (200 also accepted, any body
 //!   ignored). Any other 2xx is `UnexpectedResponse`.
@@ -23,13 +21,17 @@
 //!   error status whose body is empty, not JSON, or not that shape becomes `UnexpectedResponse`
 //!   with the status code set and a message such as "the service answered 502 Bad Gateway with
 //!   no error body". Every error from [`parse_response`] carries the status and the request id.
-//! * Scopes are validated locally (known, available in the api-version, not repeated), so a
-//!   mistake is reported before any network traffic.
-
+//! * Drop-in with the official SDK: argument *values* are not checked here. Scopes (empty,
+//!   unknown, repeated, newer than the api-version), `expiresInMinutes` (any JSON number), ids
+//!   (any string, percent-encoded into the path), `customId` and the Teams exchange's fields go
+//!   out as given, and the service's answer (`400 ValidationError`, `401 InvalidAccessToken`,
+//!   `401 IdentityNotOwned`, ...) is what the caller gets, as with the SDK. The only local
+//!   refusals are features of this client that the SDK does not have (`customId` and `getUser`
+//!   on a GA api-version the caller pinned).
 use super::date;
-use super::error::{show_number, Error, ErrorKind, Result};
-use super::identifiers::{quote_capped, validate_communication_user_id};
-use super::json::{self, write_json_string, Json};
+use super::error::{Error, ErrorKind, Result};
+use super::identifiers::quote_capped;
+use super::json::{self, write_json_string, Json, Number};
 use std::fmt;
 
 /// The api-versions this client speaks, oldest first (the order is used for capabilities).
@@ -137,128 +139,14 @@ impl fmt::Display for ApiVersion {
     }
 }
 
-/// Checks a scope list for `version`: not empty, every scope known and available in the
-/// version, none repeated. Errors are `InvalidArgument` with target `scopes`.
-pub fn validate_scopes(scopes: &[String], version: ApiVersion) -> Result<()> {
-    if scopes.is_empty() {
-        return Err(Error::invalid_argument(
-            "scopes",
-            format!(
-                "scopes must list at least one scope; api-version {version} accepts {}",
-                version.scopes().join(", ")
-            ),
-        ));
-    }
-    for (i, scope) in scopes.iter().enumerate() {
-        if !ALL_SCOPES.contains(&scope.as_str()) {
-            return Err(Error::invalid_argument(
-                "scopes",
-                format!(
-                    "scopes[{i}] is {}, which is not a scope; the scopes are {}",
-                    quote_capped(scope),
-                    ALL_SCOPES.join(", ")
-                ),
-            ));
-        }
-        if !version.scopes().contains(&scope.as_str()) {
-            return Err(Error::invalid_argument(
-                "scopes",
-                format!(
-                    "scope {scope} needs api-version {} or later; this request uses {version}, \
-                     which accepts {}",
-                    ApiVersion::V2023_10_01,
-                    version.scopes().join(", ")
-                ),
-            ));
-        }
-        if scopes.get(..i).is_some_and(|before| before.contains(scope)) {
-            return Err(Error::invalid_argument(
-                "scopes",
-                format!("scope {scope} is listed more than once"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Checks `tokenExpiresInMinutes`: absent, or an integer from 60 to 1440.
-pub fn validate_expires_in_minutes(value: Option<f64>) -> Result<Option<u32>> {
-    let Some(v) = value else {
-        return Ok(None);
-    };
-    if v.fract() == 0.0 && (60.0..=1440.0).contains(&v) {
-        return Ok(Some(v as u32));
-    }
-    Err(Error::invalid_argument(
-        "tokenExpiresInMinutes",
-        format!(
-            "tokenExpiresInMinutes must be an integer from 60 to 1440, got {}",
-            show_number(v)
-        ),
-    ))
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with hex digits of either case.
-pub fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
-
-/// Checks the Teams exchange arguments (targets use the JS SDK's names). The token is never
-/// echoed; the GUIDs are echoed (capped) when malformed.
-pub fn validate_teams_args(
-    teams_user_aad_token: &str,
-    client_id: &str,
-    user_object_id: &str,
-) -> Result<()> {
-    if teams_user_aad_token.is_empty() {
-        return Err(Error::invalid_argument(
-            "teamsUserAadToken",
-            "teamsUserAadToken must not be empty",
-        ));
-    }
-    for (name, value) in [("clientId", client_id), ("userObjectId", user_object_id)] {
-        if !is_guid(value) {
-            return Err(Error::invalid_argument(
-                name,
-                format!(
-                    "{name} must be a GUID (8-4-4-4-12 hex digits), got {}",
-                    quote_capped(value)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Checks `customId`: 1 to 256 characters (Unicode scalar values, not bytes).
-pub fn validate_custom_id(custom_id: &str) -> Result<()> {
-    let count = custom_id.chars().count();
-    if count == 0 {
-        return Err(Error::invalid_argument(
-            "customId",
-            "customId must not be empty",
-        ));
-    }
-    if count > 256 {
-        return Err(Error::invalid_argument(
-            "customId",
-            format!("customId must be at most 256 characters, got {count}"),
-        ));
-    }
-    Ok(())
-}
-
-/// One identity operation with its arguments. Ids are raw communication user ids.
+/// One identity operation with its arguments. Ids are raw communication user ids (sent as
+/// given); `expires_in_minutes` is the JSON number text the caller's value serialises to.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Operation {
     CreateUser {
         custom_id: Option<String>,
         scopes: Option<Vec<String>>,
-        expires_in_minutes: Option<u32>,
+        expires_in_minutes: Option<Number>,
     },
     GetUser {
         id: String,
@@ -272,7 +160,7 @@ pub enum Operation {
     IssueToken {
         id: String,
         scopes: Vec<String>,
-        expires_in_minutes: Option<u32>,
+        expires_in_minutes: Option<Number>,
     },
     /// `token` is the Teams user's Entra token, `app_id` the client id, `user_id` the object id.
     ExchangeTeamsToken {
@@ -359,21 +247,6 @@ fn check_version(op: &Operation, version: ApiVersion, context: &str) -> Result<(
         Operation::GetUser { .. } if !version.supports_get_user() => {
             (ApiVersion::PREVIEW.as_str(), "apiVersion", "getUser")
         }
-        Operation::ExchangeTeamsToken { .. } if !version.supports_teams_exchange() => {
-            ("2022-06-01 or later", "apiVersion", "getTokenForTeamsUser")
-        }
-        Operation::CreateUser {
-            expires_in_minutes: Some(_),
-            ..
-        }
-        | Operation::IssueToken {
-            expires_in_minutes: Some(_),
-            ..
-        } if !version.supports_expires_in_minutes() => (
-            "2022-10-01 or later",
-            "tokenExpiresInMinutes",
-            "tokenExpiresInMinutes",
-        ),
         _ => return Ok(()),
     };
     Err(Error::invalid_argument(
@@ -385,8 +258,8 @@ fn check_version(op: &Operation, version: ApiVersion, context: &str) -> Result<(
 /// The api-version to send `op` with. `configured` is the client's version and `pinned` says
 /// whether the caller chose it explicitly. `customId` and `getUser` need the preview: an
 /// unpinned client switches to it for that call, a client pinned to a GA version fails with
-/// `InvalidArgument`. Features the chosen version lacks (`tokenExpiresInMinutes` before
-/// 2022-10-01, Teams exchange before 2022-06-01) are `InvalidArgument`.
+/// `InvalidArgument`. Other features are sent whatever the version (as the SDK sends them): the
+/// service answers for a version that lacks them.
 pub fn effective_version(
     op: &Operation,
     configured: ApiVersion,
@@ -478,12 +351,9 @@ fn push_key(out: &mut String, key: &str) {
     out.push(':');
 }
 
-fn check_expires(value: Option<u32>) -> Result<()> {
-    validate_expires_in_minutes(value.map(f64::from)).map(|_| ())
-}
-
-/// Validates `op` for `version` and builds its request (method, encoded path with
-/// `api-version`, compact JSON body). See the module documentation for the body forms.
+/// Builds the request of `op` for `version` (method, encoded path with `api-version`, compact
+/// JSON body), after checking that `version` has this client's own features `op` uses. See the
+/// module documentation for the body forms.
 pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest> {
     check_version(op, version, "this request uses")?;
     let query = format!("?api-version={version}");
@@ -493,20 +363,7 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
             scopes,
             expires_in_minutes,
         } => {
-            if let Some(custom_id) = custom_id {
-                validate_custom_id(custom_id)?;
-            }
-            if let Some(scopes) = scopes {
-                validate_scopes(scopes, version)?;
-            }
-            check_expires(*expires_in_minutes)?;
-            if expires_in_minutes.is_some() && scopes.is_none() {
-                return Err(Error::invalid_argument(
-                    "tokenExpiresInMinutes",
-                    "tokenExpiresInMinutes only applies when scopes are given (createUserAndToken)",
-                ));
-            }
-            let body = if custom_id.is_none() && scopes.is_none() {
+            let body = if custom_id.is_none() && scopes.is_none() && expires_in_minutes.is_none() {
                 None
             } else {
                 let mut b = String::from("{");
@@ -516,7 +373,7 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
                 }
                 if let Some(minutes) = expires_in_minutes {
                     push_key(&mut b, "expiresInMinutes");
-                    b.push_str(&minutes.to_string());
+                    b.push_str(minutes.as_str());
                 }
                 if let Some(custom_id) = custom_id {
                     push_key(&mut b, "customId");
@@ -534,7 +391,6 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
         Operation::GetUser { id }
         | Operation::DeleteUser { id }
         | Operation::RevokeTokens { id } => {
-            validate_communication_user_id(id)?;
             let (method, action) = match op {
                 Operation::GetUser { .. } => ("GET", ""),
                 Operation::DeleteUser { .. } => ("DELETE", ""),
@@ -551,15 +407,12 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
             scopes,
             expires_in_minutes,
         } => {
-            validate_communication_user_id(id)?;
-            validate_scopes(scopes, version)?;
-            check_expires(*expires_in_minutes)?;
             let mut b = String::from("{");
             push_key(&mut b, "scopes");
             push_string_array(&mut b, scopes);
             if let Some(minutes) = expires_in_minutes {
                 push_key(&mut b, "expiresInMinutes");
-                b.push_str(&minutes.to_string());
+                b.push_str(minutes.as_str());
             }
             b.push('}');
             Ok(HttpRequest {
@@ -573,7 +426,6 @@ pub fn build_request(op: &Operation, version: ApiVersion) -> Result<HttpRequest>
             app_id,
             user_id,
         } => {
-            validate_teams_args(token, app_id, user_id)?;
             let mut b = String::from("{");
             for (key, value) in [("token", token), ("appId", app_id), ("userId", user_id)] {
                 push_key(&mut b, key);
@@ -855,7 +707,7 @@ mod tests {
         Operation::CreateUser {
             custom_id: custom_id.map(String::from),
             scopes: scopes.map(strings),
-            expires_in_minutes: minutes,
+            expires_in_minutes: minutes.map(|m| Number::from_i64(m.into())),
         }
     }
 
@@ -863,7 +715,7 @@ mod tests {
         Operation::IssueToken {
             id: ID.into(),
             scopes: strings(scopes),
-            expires_in_minutes: minutes,
+            expires_in_minutes: minutes.map(|m| Number::from_i64(m.into())),
         }
     }
 
@@ -911,104 +763,6 @@ mod tests {
     }
 
     #[test]
-    fn scopes() {
-        let v = ApiVersion::DEFAULT;
-        assert!(validate_scopes(&strings(&["chat", "voip", "chat.join.limited"]), v).is_ok());
-        let e = arg_error(validate_scopes(&[], v));
-        assert_eq!(e.target.as_deref(), Some("scopes"));
-        assert!(e.message.contains("at least one"));
-        let e = arg_error(validate_scopes(&strings(&["chat", "Chat"]), v));
-        assert_eq!(
-            e.message,
-            "scopes[1] is \"Chat\", which is not a scope; the scopes are chat, voip, chat.join, \
-             chat.join.limited, voip.join"
-        );
-        let e = arg_error(validate_scopes(
-            &strings(&["chat.join"]),
-            ApiVersion::V2022_10_01,
-        ));
-        assert!(
-            e.message.contains("needs api-version 2023-10-01 or later"),
-            "{}",
-            e.message
-        );
-        assert!(e.message.contains("2022-10-01"));
-        let e = arg_error(validate_scopes(&strings(&["voip", "chat", "voip"]), v));
-        assert_eq!(e.message, "scope voip is listed more than once");
-    }
-
-    #[test]
-    fn expires_in_minutes() {
-        assert_eq!(validate_expires_in_minutes(None), Ok(None));
-        assert_eq!(validate_expires_in_minutes(Some(60.0)), Ok(Some(60)));
-        assert_eq!(validate_expires_in_minutes(Some(1440.0)), Ok(Some(1440)));
-        let e = arg_error(validate_expires_in_minutes(Some(59.0)));
-        assert_eq!(
-            e.message,
-            "tokenExpiresInMinutes must be an integer from 60 to 1440, got 59"
-        );
-        assert_eq!(e.target.as_deref(), Some("tokenExpiresInMinutes"));
-        for bad in [1441.0, 60.5, f64::NAN, f64::INFINITY, -60.0, 0.0] {
-            arg_error(validate_expires_in_minutes(Some(bad)));
-        }
-        for (bad, shown) in [
-            (60.5, "60.5"),
-            (1441.0, "1441"),
-            (-60.0, "-60"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-            (1e300, "1e+300"),
-        ] {
-            assert_eq!(
-                arg_error(validate_expires_in_minutes(Some(bad))).message,
-                format!("tokenExpiresInMinutes must be an integer from 60 to 1440, got {shown}")
-            );
-        }
-    }
-
-    #[test]
-    fn guids_teams_args_and_custom_ids() {
-        assert!(is_guid(GUID));
-        assert!(is_guid("ABCDEF01-abcd-ef01-2345-6789abcdefAB"));
-        for bad in [
-            "",
-            "1111111-2222-3333-4444-555555555555",
-            "{11111111-2222-3333-4444-555555555555}",
-            "11111111x2222-3333-4444-555555555555",
-            "g1111111-2222-3333-4444-555555555555",
-            "11111111-2222-3333-4444-5555555555é",
-        ] {
-            assert!(!is_guid(bad), "{bad}");
-        }
-        assert!(validate_teams_args("t", GUID, GUID).is_ok());
-        let e = arg_error(validate_teams_args("", GUID, GUID));
-        assert_eq!(e.target.as_deref(), Some("teamsUserAadToken"));
-        let e = arg_error(validate_teams_args("t", "nope", GUID));
-        assert_eq!(e.target.as_deref(), Some("clientId"));
-        assert_eq!(
-            e.message,
-            "clientId must be a GUID (8-4-4-4-12 hex digits), got \"nope\""
-        );
-        let e = arg_error(validate_teams_args("SECRET", GUID, "x"));
-        assert_eq!(e.target.as_deref(), Some("userObjectId"));
-        assert!(!e.message.contains("SECRET"));
-        assert!(validate_custom_id("a").is_ok());
-        assert!(
-            validate_custom_id(&"é".repeat(256)).is_ok(),
-            "chars, not bytes"
-        );
-        assert_eq!(
-            arg_error(validate_custom_id("")).target.as_deref(),
-            Some("customId")
-        );
-        assert_eq!(
-            arg_error(validate_custom_id(&"x".repeat(257))).message,
-            "customId must be at most 256 characters, got 257"
-        );
-    }
-
-    #[test]
     fn effective_versions() {
         let with_custom = create(Some("alice"), None, None);
         let plain = create(None, None, None);
@@ -1035,25 +789,16 @@ mod tests {
         assert!(e
             .message
             .starts_with("getUser needs api-version 2025-03-02-preview"));
-        let e = arg_error(effective_version(
-            &issue(&["chat"], Some(60)),
-            ApiVersion::V2022_06_01,
-            true,
-        ));
+        // Features of the service's own versions are sent as given, whatever the version.
         assert_eq!(
-            e.message,
-            "tokenExpiresInMinutes needs api-version 2022-10-01 or later; this client is pinned to 2022-06-01"
+            effective_version(&issue(&["chat"], Some(60)), ApiVersion::V2022_06_01, true),
+            Ok(ApiVersion::V2022_06_01)
         );
         assert!(effective_version(&issue(&["chat"], None), ApiVersion::V2021_03_07, true).is_ok());
         let ex = exchange("t", GUID, GUID);
-        assert!(
-            arg_error(effective_version(&ex, ApiVersion::V2021_03_07, true))
-                .message
-                .starts_with("getTokenForTeamsUser needs api-version 2022-06-01")
-        );
         assert_eq!(
-            effective_version(&ex, ApiVersion::V2022_06_01, true),
-            Ok(ApiVersion::V2022_06_01)
+            effective_version(&ex, ApiVersion::V2021_03_07, true),
+            Ok(ApiVersion::V2021_03_07)
         );
     }
 
@@ -1103,14 +848,30 @@ mod tests {
         );
         let r = req(&create(Some("bob"), None, None), p);
         assert_eq!(r.body.as_deref(), Some(r#"{"customId":"bob"}"#));
-        // Validation happens first.
-        arg_error(build_request(&create(Some("bob"), None, None), v));
-        arg_error(build_request(&create(Some(""), None, None), p));
-        arg_error(build_request(&create(None, Some(&[]), None), v));
-        arg_error(build_request(&create(None, Some(&["chat"]), Some(59)), v));
-        let e = arg_error(build_request(&create(None, None, Some(60)), v));
-        assert_eq!(e.target.as_deref(), Some("tokenExpiresInMinutes"));
-        assert!(e.message.contains("only applies when scopes are given"));
+        // This client's own feature on a version without it is refused.
+        let e = arg_error(build_request(&create(Some("bob"), None, None), v));
+        assert_eq!(e.target.as_deref(), Some("customId"));
+        // Everything else goes out as the SDK sends it; the service answers.
+        let r = req(&create(Some(""), None, None), p);
+        assert_eq!(r.body.as_deref(), Some(r#"{"customId":""}"#));
+        let r = req(&create(None, Some(&[]), None), v);
+        assert_eq!(r.body.as_deref(), Some(r#"{"createTokenWithScopes":[]}"#));
+        let r = req(&create(None, Some(&["chat", "bogus", "chat"]), Some(59)), v);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"createTokenWithScopes":["chat","bogus","chat"],"expiresInMinutes":59}"#)
+        );
+        let fraction = Operation::CreateUser {
+            custom_id: None,
+            scopes: Some(strings(&["chat.join"])),
+            expires_in_minutes: Number::parse("60.5"),
+        };
+        assert_eq!(
+            req(&fraction, ApiVersion::V2021_03_07).body.as_deref(),
+            Some(r#"{"createTokenWithScopes":["chat.join"],"expiresInMinutes":60.5}"#)
+        );
+        let r = req(&create(None, None, Some(60)), v);
+        assert_eq!(r.body.as_deref(), Some(r#"{"expiresInMinutes":60}"#));
     }
 
     #[test]
@@ -1153,23 +914,31 @@ mod tests {
             format!("/identities/{ENCODED}?api-version=2025-03-02-preview")
         );
         arg_error(build_request(&Operation::GetUser { id: ID.into() }, v));
-        let e = arg_error(build_request(
+        // Ids, scopes and lifetimes go out as given (as the SDK sends them).
+        let r = req(
             &Operation::DeleteUser {
                 id: "8:orgid:x".into(),
             },
             v,
-        ));
-        assert_eq!(e.target.as_deref(), Some("user"));
-        arg_error(build_request(&issue(&[], None), v));
-        arg_error(build_request(
-            &issue(&["chat.join"], None),
-            ApiVersion::V2022_10_01,
-        ));
-        arg_error(build_request(&issue(&["chat"], Some(2000)), v));
-        arg_error(build_request(
-            &issue(&["chat"], Some(60)),
-            ApiVersion::V2021_03_07,
-        ));
+        );
+        assert_eq!(
+            r.path_and_query,
+            "/identities/8%3Aorgid%3Ax?api-version=2025-06-30"
+        );
+        let r = req(&Operation::RevokeTokens { id: String::new() }, v);
+        assert_eq!(
+            r.path_and_query,
+            "/identities//:revokeAccessTokens?api-version=2025-06-30"
+        );
+        let r = req(&issue(&[], None), v);
+        assert_eq!(r.body.as_deref(), Some(r#"{"scopes":[]}"#));
+        let r = req(&issue(&["chat.join"], Some(2000)), ApiVersion::V2022_10_01);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"scopes":["chat.join"],"expiresInMinutes":2000}"#)
+        );
+        let r = req(&issue(&["chat"], Some(60)), ApiVersion::V2021_03_07);
+        assert!(r.path_and_query.ends_with("?api-version=2021-03-07"));
         // Every reserved byte is encoded.
         let r = req(
             &Operation::RevokeTokens {
@@ -1207,14 +976,12 @@ mod tests {
         );
         assert!(!format!("{r:?}").contains("eyJ"), "Debug redacts the body");
         assert!(!format!("{:?}", exchange("eyJsecret", GUID, GUID)).contains("eyJ"));
-        arg_error(build_request(
-            &exchange("", GUID, GUID),
-            ApiVersion::DEFAULT,
-        ));
-        arg_error(build_request(
-            &exchange("t", GUID, GUID),
-            ApiVersion::V2021_03_07,
-        ));
+        // Empty and malformed fields go out: the service answers (401 InvalidAccessToken, ...).
+        let r = req(&exchange("", "", "not-a-guid"), ApiVersion::V2021_03_07);
+        assert_eq!(
+            r.body.as_deref(),
+            Some(r#"{"token":"","appId":"","userId":"not-a-guid"}"#)
+        );
     }
 
     fn token_body() -> String {
@@ -1436,8 +1203,8 @@ mod tests {
         #[test]
         fn build_request_never_panics(id in "\\PC{0,40}", custom in "\\PC{0,40}", scope in "[a-z.]{0,12}", m in 0u32..3000) {
             let ops = [
-                Operation::IssueToken { id: id.clone(), scopes: vec![scope.clone()], expires_in_minutes: Some(m) },
-                Operation::CreateUser { custom_id: Some(custom.clone()), scopes: Some(vec![scope]), expires_in_minutes: Some(m) },
+                Operation::IssueToken { id: id.clone(), scopes: vec![scope.clone()], expires_in_minutes: Some(Number::from_i64(m.into())) },
+                Operation::CreateUser { custom_id: Some(custom.clone()), scopes: Some(vec![scope]), expires_in_minutes: Some(Number::from_i64(m.into())) },
                 exchange(&custom, &id, GUID),
             ];
             for op in ops {

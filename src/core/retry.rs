@@ -4,11 +4,17 @@
 //!
 //! Rules of [`decide`]:
 //! * Retried: statuses 408, 429, 500, 502, 503, 504 and network failures (a single attempt
-//!   that could not reach the service, or whose connection broke).
+//!   that could not reach the service, or whose connection broke), except permanent ones.
+//! * Network failures are classified by [`classify_failure`] from the runtime's cause code
+//!   (`err.cause.code` of Node's `fetch`): [`Failure::NotSent`] (connection refused, host or
+//!   network unreachable, a temporary DNS failure: the request provably never left, so even a
+//!   create is retried), [`Failure::Permanent`] (unknown host, TLS certificate or handshake
+//!   errors: never sent, and a retry would fail the same way, so never retried) and
+//!   [`Failure::Unknown`] (reset, timeout, no code: the request may have reached the service).
 //! * [`Outcome::Timeout`] (the caller's overall time limit for the call ran out) is never
 //!   retried: there is no time left to retry in.
 //! * A non-idempotent request (a create without `customId`) may already have taken effect after
-//!   a network failure or a 500 / 502 / 504: it is not retried and the answer is
+//!   an [`Failure::Unknown`] network failure or a 500 / 502 / 504: it is not retried and the answer is
 //!   [`Decision::StopUnsafe`], so the caller can say the identity may have been created.
 //!   408, 429 and 503 mean the service did not process the request, so those are retried even
 //!   for a non-idempotent request.
@@ -42,13 +48,50 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What is known about a network failure (an attempt that got no answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The request may have reached the service (connection reset, broken answer, no cause).
+    Unknown,
+    /// The request provably never left, and a retry may succeed (connection refused, host or
+    /// network unreachable, temporary DNS failure).
+    NotSent,
+    /// The request never left, and a retry would fail the same way (unknown host, TLS
+    /// certificate or handshake failure).
+    Permanent,
+}
+
+/// Classifies a network failure from the runtime's error code (`ECONNREFUSED`, `ENOTFOUND`,
+/// `DEPTH_ZERO_SELF_SIGNED_CERT`, ...: Node's `err.cause.code`; Bun's `ConnectionRefused`).
+/// An absent or unrecognised code is [`Failure::Unknown`].
+pub fn classify_failure(code: Option<&str>) -> Failure {
+    let Some(code) = code else {
+        return Failure::Unknown;
+    };
+    match code {
+        "ECONNREFUSED" | "ConnectionRefused" | "EHOSTUNREACH" | "ENETUNREACH" | "EAI_AGAIN"
+        | "EADDRNOTAVAIL" => Failure::NotSent,
+        "ENOTFOUND" | "EAI_NONAME" | "EAI_FAIL" => Failure::Permanent,
+        // Node's TLS verification codes (OpenSSL's names) and its TLS / SSL error codes.
+        _ if code.contains("CERT")
+            || code.starts_with("ERR_TLS_")
+            || code.starts_with("ERR_SSL_")
+            || code == "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+            || code == "HOSTNAME_MISMATCH" =>
+        {
+            Failure::Permanent
+        }
+        _ => Failure::Unknown,
+    }
+}
+
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// The service answered with this HTTP status.
     Status(u16),
-    /// The attempt did not get an answer (DNS, refused, reset, ...).
-    NetworkFailure,
+    /// The attempt did not get an answer (DNS, refused, reset, TLS, ...).
+    NetworkFailure(Failure),
     /// The overall time limit of the call ran out.
     Timeout,
 }
@@ -80,9 +123,9 @@ pub fn decide(
 ) -> Decision {
     // Whether the service may have acted on the request (only retryable outcomes get past here).
     let may_have_been_processed = match outcome {
-        Outcome::Timeout => return Decision::Stop,
-        Outcome::NetworkFailure | Outcome::Status(500 | 502 | 504) => true,
-        Outcome::Status(408 | 429 | 503) => false,
+        Outcome::Timeout | Outcome::NetworkFailure(Failure::Permanent) => return Decision::Stop,
+        Outcome::NetworkFailure(Failure::Unknown) | Outcome::Status(500 | 502 | 504) => true,
+        Outcome::NetworkFailure(Failure::NotSent) | Outcome::Status(408 | 429 | 503) => false,
         Outcome::Status(_) => return Decision::Stop,
     };
     if !idempotent && may_have_been_processed {
@@ -209,10 +252,12 @@ mod tests {
                 "{status}"
             );
         }
-        assert_eq!(
-            run(0, Outcome::NetworkFailure, true),
-            Decision::Retry { delay_ms: 800 }
-        );
+        for failure in [Failure::Unknown, Failure::NotSent] {
+            assert_eq!(
+                run(0, Outcome::NetworkFailure(failure), true),
+                Decision::Retry { delay_ms: 800 }
+            );
+        }
         for status in [200, 201, 204, 301, 400, 401, 403, 404, 409, 501, 505, 599] {
             assert_eq!(
                 run(0, Outcome::Status(status), true),
@@ -236,7 +281,7 @@ mod tests {
     #[test]
     fn non_idempotent_requests() {
         for outcome in [
-            Outcome::NetworkFailure,
+            Outcome::NetworkFailure(Failure::Unknown),
             Outcome::Status(500),
             Outcome::Status(502),
             Outcome::Status(504),
@@ -253,13 +298,65 @@ mod tests {
     }
 
     #[test]
+    fn network_failures_by_cause() {
+        for code in [
+            "ECONNREFUSED",
+            "ConnectionRefused",
+            "EHOSTUNREACH",
+            "ENETUNREACH",
+            "EAI_AGAIN",
+        ] {
+            assert_eq!(classify_failure(Some(code)), Failure::NotSent, "{code}");
+        }
+        for code in [
+            "ENOTFOUND",
+            "DEPTH_ZERO_SELF_SIGNED_CERT",
+            "SELF_SIGNED_CERT_IN_CHAIN",
+            "CERT_HAS_EXPIRED",
+            "ERR_TLS_CERT_ALTNAME_INVALID",
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+            "ERR_SSL_WRONG_VERSION_NUMBER",
+        ] {
+            assert_eq!(classify_failure(Some(code)), Failure::Permanent, "{code}");
+        }
+        for code in [
+            None,
+            Some("ECONNRESET"),
+            Some("UND_ERR_SOCKET"),
+            Some("ETIMEDOUT"),
+            Some(""),
+        ] {
+            assert_eq!(classify_failure(code), Failure::Unknown, "{code:?}");
+        }
+        // Never left: a create is retried, and nothing is said about a possible identity.
+        let not_sent = Outcome::NetworkFailure(Failure::NotSent);
+        assert_eq!(run(0, not_sent, false), Decision::Retry { delay_ms: 800 });
+        assert_eq!(run(0, not_sent, true), Decision::Retry { delay_ms: 800 });
+        // Permanent: never retried, never "may have created".
+        let permanent = Outcome::NetworkFailure(Failure::Permanent);
+        assert_eq!(run(0, permanent, false), Decision::Stop);
+        assert_eq!(run(0, permanent, true), Decision::Stop);
+        // Unknown: a create without customId may have taken effect.
+        let unknown = Outcome::NetworkFailure(Failure::Unknown);
+        assert_eq!(run(0, unknown, false), Decision::StopUnsafe);
+    }
+
+    #[test]
     fn stops_after_max_retries() {
         assert!(matches!(
             run(2, Outcome::Status(503), true),
             Decision::Retry { .. }
         ));
         assert_eq!(run(3, Outcome::Status(503), true), Decision::Stop);
-        assert_eq!(run(4, Outcome::NetworkFailure, true), Decision::Stop);
+        assert_eq!(
+            run(4, Outcome::NetworkFailure(Failure::Unknown), true),
+            Decision::Stop
+        );
+        assert_eq!(
+            run(3, Outcome::NetworkFailure(Failure::NotSent), false),
+            Decision::Stop
+        );
         let none = RetryPolicy {
             max_retries: 0,
             ..RetryPolicy::default()

@@ -12,14 +12,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::error::{to_js, IntoJsResult};
+use super::error::{to_js, to_js_with_cause, IntoJsResult};
 use super::host::{self, bound_abort, AbortController, AbortSignal, Listener, Response, Timer};
 use crate::core::connection_string::{ConnectionString, Endpoint};
+use crate::core::json::Number;
 use crate::core::operations::{
-    build_request, create_is_idempotent, effective_version, parse_response,
-    validate_expires_in_minutes, AccessToken, ApiVersion, Operation, OperationOutput,
+    build_request, create_is_idempotent, effective_version, parse_response, AccessToken,
+    ApiVersion, Operation, OperationOutput,
 };
-use crate::core::retry::{self, Decision, Outcome, RetryPolicy};
+use crate::core::retry::{self, classify_failure, Decision, Failure, Outcome, RetryPolicy};
 use crate::core::signing::{self, AccessKey};
 use crate::core::url::Url;
 use crate::core::{Error, ErrorKind};
@@ -158,16 +159,29 @@ fn scopes(v: &JsValue) -> crate::core::Result<Vec<String>> {
         .collect()
 }
 
-fn expires(obj: &JsValue) -> crate::core::Result<Option<u32>> {
+/// `tokenExpiresInMinutes`: any finite number is sent as JSON writes it (the service checks the
+/// range, as with the official SDK); another type, `NaN` or an infinity cannot be sent.
+fn expires(obj: &JsValue) -> crate::core::Result<Option<Number>> {
     let v = get(obj, "tokenExpiresInMinutes");
     if absent(&v) {
         return Ok(None);
     }
-    match v.as_f64() {
-        Some(n) => validate_expires_in_minutes(Some(n)),
+    let text = if v.as_f64().is_some() {
+        js_sys::Number::from(v)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
+    } else {
+        None
+    };
+    match text.as_deref().and_then(Number::parse) {
+        Some(n) => Ok(Some(n)),
         None => Err(Error::invalid_argument(
             "tokenExpiresInMinutes",
-            "`tokenExpiresInMinutes` must be a number of minutes from 60 to 1440",
+            format!(
+                "`tokenExpiresInMinutes` must be a finite number of minutes, got {}",
+                text.unwrap_or_else(|| "a value that is not a number".into())
+            ),
         )),
     }
 }
@@ -389,7 +403,13 @@ impl CommunicationIdentityClient {
     #[wasm_bindgen(js_name = getTokenForTeamsUser)]
     pub fn get_token_for_teams_user(&self, options: JsValue) -> Promise {
         let op = if options.is_object() {
-            let field = |k: &str| opt_string(&options, k).map(Option::unwrap_or_default);
+            // Present strings are sent as they are (empty too: the service answers); a missing
+            // field cannot be sent, and the official SDK refuses it too.
+            let field = |k: &str| {
+                opt_string(&options, k)?.ok_or_else(|| {
+                    Error::invalid_argument(k, format!("`{k}` is required and must be a string"))
+                })
+            };
             (|| {
                 Ok(Operation::ExchangeTeamsToken {
                     token: field("teamsUserAadToken")?,
@@ -487,7 +507,8 @@ enum Attempt {
         retry_after: Option<String>,
         retry_after_ms: Option<String>,
     },
-    NetworkFailure(String),
+    /// No answer: a description, what is known about it, and the runtime's error.
+    NetworkFailure(String, Failure, JsValue),
     Cancelled,
 }
 
@@ -506,6 +527,16 @@ impl Inner {
                 e
             })
         };
+        let with_id_and_cause = |e: Error, cause: &JsValue| {
+            to_js_with_cause(
+                if e.request_id.is_none() {
+                    e.with_request_id(request_id.clone())
+                } else {
+                    e
+                },
+                cause,
+            )
+        };
 
         // One controller aborts the attempt in flight: the caller's signal or the time limit.
         let controller = AbortController::new();
@@ -516,24 +547,37 @@ impl Inner {
             .signal
             .as_ref()
             .map(|s| Listener::add(s, abort.clone()));
-        let cancelled = || -> Error {
-            if call.signal.as_ref().is_some_and(|s| s.aborted()) {
-                Error::new(
-                    ErrorKind::Aborted,
-                    "the operation was aborted by its abortSignal",
-                )
-            } else {
-                Error::new(
+        // The caller's abort: `AbortError` with the signal's reason as `cause`; an
+        // `AbortSignal.timeout()` (reason `TimeoutError`) is reported as `Timeout`.
+        let cancelled = || -> JsValue {
+            let caller = call.signal.as_ref().filter(|s| s.aborted());
+            let Some(caller) = caller else {
+                return with_id(Error::new(
                     ErrorKind::Timeout,
                     format!(
                         "the operation did not finish within {} ms",
                         call.timeout_ms as u64
                     ),
+                ));
+            };
+            let reason = caller.reason();
+            let timed_out = get(&reason, "name").as_string().as_deref() == Some("TimeoutError");
+            let err = if timed_out {
+                Error::new(
+                    ErrorKind::Timeout,
+                    "the operation was aborted by its abortSignal's timeout (AbortSignal.timeout())",
                 )
-            }
+            } else {
+                Error::new(
+                    ErrorKind::Aborted,
+                    "the operation was aborted by its abortSignal",
+                )
+            };
+            let err = err.with_request_id(request_id.clone());
+            to_js_with_cause(err, &reason)
         };
         if call.signal.as_ref().is_some_and(|s| s.aborted()) {
-            return Err(with_id(cancelled()));
+            return Err(cancelled());
         }
 
         let idempotent = create_is_idempotent(&op);
@@ -543,8 +587,10 @@ impl Inner {
                 .attempt(&request, &url_text, &url, &request_id, &signal)
                 .await?;
             let (outcome, hints) = match &attempt {
-                Attempt::Cancelled => return Err(with_id(cancelled())),
-                Attempt::NetworkFailure(_) => (Outcome::NetworkFailure, (None, None)),
+                Attempt::Cancelled => return Err(cancelled()),
+                Attempt::NetworkFailure(_, failure, _) => {
+                    (Outcome::NetworkFailure(*failure), (None, None))
+                }
                 Attempt::Answer {
                     status,
                     retry_after,
@@ -568,22 +614,31 @@ impl Inner {
             if let Decision::Retry { delay_ms } = decision {
                 host::sleep(delay_ms, &signal).await;
                 if signal.aborted() {
-                    return Err(with_id(cancelled()));
+                    return Err(cancelled());
                 }
                 retries += 1;
                 continue;
             }
+            let mut cause = JsValue::UNDEFINED;
             let result = match attempt {
                 Attempt::Answer { status, body, .. } => {
                     parse_response(&op, status, &body, Some(&request_id))
                 }
-                Attempt::NetworkFailure(reason) => Err(Error::new(
-                    ErrorKind::NetworkError,
-                    format!(
-                        "could not reach the service at {}: {reason}",
-                        self.endpoint.as_str()
-                    ),
-                )),
+                Attempt::NetworkFailure(reason, failure, error) => {
+                    cause = error;
+                    let said = match failure {
+                        Failure::NotSent => "; the request was not sent",
+                        Failure::Permanent => "; the request was not sent, and is not retried: it would fail the same way",
+                        Failure::Unknown => "",
+                    };
+                    Err(Error::new(
+                        ErrorKind::NetworkError,
+                        format!(
+                            "could not reach the service at {}: {reason}{said}",
+                            self.endpoint.as_str()
+                        ),
+                    ))
+                }
                 Attempt::Cancelled => unreachable_cancelled(),
             };
             return result.map_err(|mut e| {
@@ -594,7 +649,7 @@ impl Inner {
                 } else if retries > 0 {
                     e.message.push_str(&format!(" (after {retries} retries)"));
                 }
-                with_id(e)
+                with_id_and_cause(e, &cause)
             });
         }
     }
@@ -649,9 +704,11 @@ impl Inner {
         };
         let response: Response = match sent {
             Ok(r) if r.is_object() => r.unchecked_into(),
-            Ok(_) => {
+            Ok(other) => {
                 return Ok(Attempt::NetworkFailure(
                     "fetch did not return a Response".into(),
+                    Failure::Unknown,
+                    other,
                 ))
             }
             Err(e) => return Ok(self.failure(e, signal)),
@@ -659,7 +716,16 @@ impl Inner {
         let status = response.status();
         let body = match response.body_text().await {
             Ok(b) => b,
-            Err(e) => return Ok(self.failure(e, signal)),
+            // The answer broke off: the request did reach the service.
+            Err(e) if signal.aborted() => return Ok(self.failure(e, signal)),
+            Err(e) => {
+                return Ok(match self.failure(e, signal) {
+                    Attempt::NetworkFailure(reason, _, error) => {
+                        Attempt::NetworkFailure(reason, Failure::Unknown, error)
+                    }
+                    other => other,
+                })
+            }
         };
         Ok(Attempt::Answer {
             status,
@@ -671,6 +737,8 @@ impl Inner {
         })
     }
 
+    /// A failed `fetch`: cancelled, or a network failure classified by the runtime's cause code
+    /// (`err.cause.code` in Node, `err.code` in Bun), which the message names.
     fn failure(&self, err: JsValue, signal: &AbortSignal) -> Attempt {
         if signal.aborted() {
             return Attempt::Cancelled;
@@ -678,12 +746,17 @@ impl Inner {
         let message = get(&err, "message")
             .as_string()
             .unwrap_or_else(|| "fetch failed".into());
-        let cause = get(&get(&err, "cause"), "code").as_string();
+        let code = get(&get(&err, "cause"), "code")
+            .as_string()
+            .or_else(|| get(&err, "code").as_string())
+            .map(|c| c.chars().take(60).collect::<String>());
         let mut reason: String = message.chars().take(200).collect();
-        if let Some(code) = cause {
-            reason.push_str(&format!(" ({})", code.chars().take(40).collect::<String>()));
+        if let Some(code) = &code {
+            if !reason.contains(code.as_str()) {
+                reason.push_str(&format!(" ({code})"));
+            }
         }
-        Attempt::NetworkFailure(reason)
+        Attempt::NetworkFailure(reason, classify_failure(code.as_deref()), err)
     }
 
     /// Asks the token credential for an Entra ID token; `None` when cancelled meanwhile.

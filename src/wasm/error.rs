@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::core::Error;
+use crate::core::{Error, ErrorKind};
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -32,7 +32,34 @@ fn opt_str(v: &Option<String>) -> JsValue {
 
 /// Converts a core error to the JavaScript error that is thrown.
 pub fn to_js(err: Error) -> JsValue {
+    to_js_with_cause(err, &JsValue::UNDEFINED)
+}
+
+/// The error's `name`, as the official SDK names the same failure: `AbortError` for an abort
+/// by the caller's signal (`Aborted`, or `Timeout` with the signal's reason as `cause`),
+/// `RestError` for a service answer or a network failure, else `AcsIdentityError`.
+fn name_of(err: &Error, has_cause: bool) -> &'static str {
+    match err.kind {
+        ErrorKind::Aborted => "AbortError",
+        ErrorKind::Timeout if has_cause => "AbortError",
+        ErrorKind::NetworkError => "RestError",
+        _ if err.status_code.is_some() => "RestError",
+        _ => "AcsIdentityError",
+    }
+}
+
+/// [`to_js`] with a `cause` (the abort signal's reason, the runtime's network error);
+/// `undefined` for none.
+pub fn to_js_with_cause(err: Error, cause: &JsValue) -> JsValue {
     let props = Object::new();
+    set(
+        &props,
+        "name",
+        &JsValue::from_str(name_of(&err, !cause.is_undefined())),
+    );
+    if !cause.is_undefined() {
+        set(&props, "cause", cause);
+    }
     set(&props, "code", &JsValue::from_str(err.code()));
     set(
         &props,

@@ -32,6 +32,8 @@ extern "C" {
     pub type AbortSignal;
     #[wasm_bindgen(method, getter)]
     pub fn aborted(this: &AbortSignal) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn reason(this: &AbortSignal) -> JsValue;
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
     #[wasm_bindgen(method, js_name = removeEventListener)]

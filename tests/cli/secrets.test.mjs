@@ -81,11 +81,11 @@ describe('--debug never prints secrets', () => {
     await debugRun(['user', 'delete', '--user', user, '--yes'], { viaEnv: true });
   });
 
-  test('failures too: service errors, client-side argument errors, a rejected Teams token', async () => {
+  test('failures too: service errors, a refused argument value, a rejected Teams token', async () => {
     const gone = await debugRun(['user', 'show', '--user', '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'], { code: 3 });
     assert.match(gone.stderr, /ERROR: \(IdentityNotFound\) /);
-    const scope = await debugRun(['token', 'issue', '--scope', 'nope']).catch(() => undefined);
-    assert.equal(scope, undefined, 'an unknown scope fails');
+    const scope = await debugRun(['token', 'issue', '--scope', 'nope'], { code: 1 });
+    assert.match(scope.stderr, /ERROR: \(ValidationError\) /);
     const { token: aad } = await emulatorPost(emu, '/emulator/teams-token', { appId: APP_ID, userId: AAD_USER });
     const bad = await debugRun(['token', 'get-for-teams-user', '--aad-token', aad, '--client', APP_ID, '--aad-user', APP_ID], {
       code: 1,

@@ -167,18 +167,9 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
     await usageError(['-o', 'JSON', 'user', 'create'], /^ERROR: acs-identity: 'JSON' is not a valid value for '--output'\./);
   });
 
-  test('bad --expires-in-minutes: not an integer (parser) or out of range (client, before any request)', async () => {
+  test('bad --expires-in-minutes: not an integer is refused by the parser', async () => {
     await usageError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', 'abc', ...cs], "argument --expires-in-minutes: invalid int value: 'abc'");
     await usageError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '1.5', ...cs], "argument --expires-in-minutes: invalid int value: '1.5'");
-    // The endpoint is dead: exit 2 (not 1) proves the range is checked locally.
-    await usageError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '59', ...cs], /^ERROR: argument --expires-in-minutes: .*60 to 1440.*59/);
-    await usageError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes=1441', ...cs], /^ERROR: argument --expires-in-minutes: .*1441/);
-  });
-
-  test('a bad value the client checks before any request is reported against the flag, never a JS option name', async () => {
-    await usageError(['user', 'create', '--custom-id', '', ...cs], /^ERROR: argument --custom-id: /);
-    const r = await run(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '30', ...cs]);
-    assert.doesNotMatch(r.stderr, /tokenExpiresInMinutes|clientId|scopes\[0\]|userObjectId/);
   });
 
   test('unrecognized arguments (no suggestion, as az)', async () => {
@@ -219,6 +210,37 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
 
   test('bad --query expression', async () => {
     await usageError(['user', 'create', '--query', 'rawId[', ...cs], "argument --query: invalid jmespath_type value: 'rawId['");
+  });
+});
+
+describe("values the service refuses: sent as az sends them, the service's answer is the error (exit 1)", () => {
+  let emu;
+  before(async () => {
+    emu = await startEmulator({ port: 0 });
+  });
+  after(() => emu?.close());
+
+  async function serviceError(args, expected, code = 1) {
+    const r = await run([...args, '--connection-string', emu.connectionString]);
+    assert.equal(r.code, code, `exit code of ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr.split('\n')[0], expected);
+    assert.doesNotMatch(r.stderr, NO_STACK);
+    return r;
+  }
+
+  test('--expires-in-minutes out of 60..1440', async () => {
+    const r = await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '59'], /^ERROR: \(ValidationError\) ExpiresInMinutes value 59 is invalid\./);
+    assert.match(r.stderr, /\nCode: ValidationError\nMessage: ExpiresInMinutes value 59 is invalid\./);
+    assert.doesNotMatch(r.stderr, /tokenExpiresInMinutes|clientId|scopes\[0\]|userObjectId/);
+    await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes=1441'], /^ERROR: \(ValidationError\) ExpiresInMinutes value 1441 is invalid\./);
+  });
+
+  test('an unknown scope, a malformed user id, an empty custom id, malformed Teams ids', async () => {
+    await serviceError(['token', 'issue', '--scope', 'chat', 'email'], /^ERROR: \(ValidationError\) .*email/);
+    await serviceError(['user', 'show', '--user', 'bob'], /^ERROR: \(IdentityNotFound\) /, 3);
+    await serviceError(['user', 'create', '--custom-id', ''], /^ERROR: \(ValidationError\) /);
+    await serviceError(['token', 'get-for-teams-user', '--aad-token', 'x', '--client', 'nope', '--aad-user', 'nope'], /^ERROR: \((InvalidAccessToken|ValidationError)\) /);
   });
 });
 

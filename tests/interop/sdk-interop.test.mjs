@@ -39,6 +39,14 @@ const CALLS = [
   ['revokeTokens', (c) => c.revokeTokens({ communicationUserId: USER })],
   ['deleteUser', (c) => c.deleteUser({ communicationUserId: USER })],
   ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser(TEAMS)],
+  // Values the service refuses are sent as the SDK sends them (the service answers, not the client).
+  ['getToken', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: 59 })],
+  ['getToken', (c) => c.getToken({ communicationUserId: USER }, ['chat'], { tokenExpiresInMinutes: 60.5 })],
+  ['getToken', (c) => c.getToken({ communicationUserId: USER }, [])],
+  ['getToken', (c) => c.getToken({ communicationUserId: USER }, ['bogus', 'chat', 'chat'])],
+  ['createUserAndToken', (c) => c.createUserAndToken([], { tokenExpiresInMinutes: 1441 })],
+  ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: '', clientId: '', userObjectId: 'not-a-guid' })],
+  ['deleteUser', (c) => c.deleteUser({ communicationUserId: '8:orgid:00000000-0000-0000-0000-000000000000' })],
 ];
 
 /** Runs one call on the SDK with a capturing HTTP client; returns what it sent. */

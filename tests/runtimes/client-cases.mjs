@@ -122,7 +122,7 @@ export const clientCases = [
     },
   },
   {
-    name: 'client: every api-version speaks to the emulator; old versions refuse newer features locally',
+    name: 'client: every api-version speaks to the emulator; newer features are sent as the SDK sends them',
     needs,
     async run(lib, ctx) {
       for (const apiVersion of ['2021-03-07', '2022-06-01', '2022-10-01', '2023-10-01', '2025-06-30', '2025-03-02-preview']) {
@@ -130,46 +130,57 @@ export const clientCases = [
         const r = await c.createUserAndToken(['chat']);
         assertToken(r);
       }
-      const old = client(lib, ctx, { apiVersion: '2021-03-07' });
-      let e = await assert.rejectsCode(lib, old.createUserAndToken(['chat'], { tokenExpiresInMinutes: 60 }), 'InvalidArgument');
-      assert.match(e.message, /2022-10-01|expires/i);
-      e = await assert.rejectsCode(lib, client(lib, ctx, { apiVersion: '2022-10-01' }).createUserAndToken(['chat.join']), 'InvalidArgument');
-      assert.equal(e.target, 'scopes');
+      // As the official SDK does, the client does not check what an api-version supports: the
+      // request goes out, and the service's answer is what the caller gets.
+      const seen = [];
+      const old = client(lib, ctx, { apiVersion: '2021-03-07', fetch: (url, init) => (seen.push({ url, body: init.body }), fetch(url, init)) });
+      const outcome = await old.createUserAndToken(['chat.join'], { tokenExpiresInMinutes: 60 }).then(
+        (r) => r,
+        (e) => e,
+      );
+      assert.equal(seen.length, 1, 'the request was sent');
+      assert.match(seen[0].url, /\/identities\?api-version=2021-03-07$/);
+      assert.equal(seen[0].body, '{"createTokenWithScopes":["chat.join"],"expiresInMinutes":60}');
+      if (outcome instanceof Error) {
+        assert.ok(outcome instanceof lib.AcsIdentityError, 'an AcsIdentityError');
+        assert.equal(typeof outcome.statusCode, 'number', `the service's answer (${outcome.code}: ${outcome.message})`);
+        assert.ok(outcome.code !== 'InvalidArgument', 'not refused locally');
+      } else {
+        assertToken(outcome);
+      }
       assert.throwsCode(lib, () => client(lib, ctx, { apiVersion: '2020-01-01' }), 'InvalidArgument');
     },
   },
   {
-    name: 'client: bad input is rejected before any request, naming what was wrong',
+    name: 'client: what the official SDK refuses before sending is refused locally, naming what was wrong',
     needs,
     async run(lib, ctx) {
       const c = client(lib, ctx);
       const before = (await stats(ctx)).requests;
       const user = { communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001' };
+      const guid = crypto.randomUUID();
       const cases = [
-        [() => c.createUserAndToken([]), 'scopes'],
-        [() => c.createUserAndToken(['chat', 'chat']), 'scopes'],
         [() => c.createUserAndToken('chat'), 'scopes'],
-        [() => c.createUserAndToken(['admin']), 'scopes'],
-        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 59 }), 'tokenExpiresInMinutes'],
-        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 1441 }), 'tokenExpiresInMinutes'],
-        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: 90.5 }), 'tokenExpiresInMinutes'],
+        [() => c.createUserAndToken([1]), 'scopes'],
+        [() => c.getToken(user, undefined), 'scopes'],
         [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: '60' }), 'tokenExpiresInMinutes'],
-        [() => c.getToken('', ['chat']), 'user'],
+        [() => c.getToken(user, ['chat'], { tokenExpiresInMinutes: Number.NaN }), 'tokenExpiresInMinutes'],
         [() => c.getToken({ id: 'x' }, ['chat']), 'user'],
-        [() => c.getToken('8:orgid:00000000-0000-0000-0000-000000000000', ['chat']), 'user'],
+        [() => c.getToken({ phoneNumber: '+14255550123' }, ['chat']), 'user'],
         [() => c.revokeTokens(undefined), 'user'],
         [() => c.deleteUser(42), 'user'],
-        [() => c.createUser({ customId: '' }), 'customId'],
-        [() => c.createUser({ customId: 'x'.repeat(257) }), 'customId'],
-        [() => c.getTokenForTeamsUser({ teamsUserAadToken: '', clientId: crypto.randomUUID(), userObjectId: crypto.randomUUID() }), 'teamsUserAadToken'],
-        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 'x', clientId: 'not-a-guid', userObjectId: crypto.randomUUID() }), 'clientId'],
-        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 'x', clientId: crypto.randomUUID(), userObjectId: '' }), 'userObjectId'],
+        [() => c.getTokenForTeamsUser({ clientId: guid, userObjectId: guid }), 'teamsUserAadToken'],
+        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 'x', userObjectId: guid }), 'clientId'],
+        [() => c.getTokenForTeamsUser({ teamsUserAadToken: 5, clientId: guid, userObjectId: guid }), 'teamsUserAadToken'],
         [() => c.getToken(user, ['chat'], { timeoutMs: -1 }), 'timeoutMs'],
         [() => c.getToken(user, ['chat'], { abortSignal: 'soon' }), 'abortSignal'],
+        [() => client(lib, ctx, { apiVersion: '2025-06-30' }).createUser({ customId: 'x' }), 'customId'],
       ];
       for (const [call, target] of cases) {
         const e = await assert.rejectsCode(lib, call(), 'InvalidArgument', target);
         assert.equal(e.target, target, e.message);
+        assert.equal(e.name, 'AcsIdentityError');
+        assert.equal(e.statusCode, undefined);
         assert.ok(e.message.length > 10, 'the message says what was wrong');
       }
       assert.equal((await stats(ctx)).requests, before, 'no request reached the emulator');
@@ -180,6 +191,40 @@ export const clientCases = [
       new lib.CommunicationIdentityClient('endpoint=http://example.com/;accesskey=pw==', { allowInsecureConnection: true });
       assert.throwsCode(lib, () => client(lib, ctx, { fetch: 'no' }), 'InvalidArgument');
       assert.throwsCode(lib, () => client(lib, ctx, { retry: { maxRetries: -1 } }), 'InvalidArgument');
+    },
+  },
+  {
+    name: "client: values the official SDK sends go to the service, and its answer surfaces (status, code, message, target)",
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx);
+      const user = await c.createUser();
+      const before = (await stats(ctx)).requests;
+      const service = async (promise, status, code, target, what) => {
+        const e = await assert.rejectsCode(lib, promise, code, what);
+        assert.equal(e.statusCode, status, `${what}: statusCode`);
+        assert.equal(e.name, 'RestError', `${what}: named as the SDK names it`);
+        if (target !== undefined) assert.equal(e.target, target, `${what}: target`);
+        assert.match(e.requestId, /^[0-9a-f-]{36}$/);
+        return e;
+      };
+      for (const minutes of [59, 1441]) {
+        const e = await service(c.getToken(user, ['chat'], { tokenExpiresInMinutes: minutes }), 400, 'ValidationError', 'ExpiresInMinutes', `${minutes} minutes`);
+        assert.match(e.message, new RegExp(`^ExpiresInMinutes value ${minutes} is invalid\\.`));
+        await service(c.createUserAndToken(['chat'], { tokenExpiresInMinutes: minutes }), 400, 'ValidationError', 'ExpiresInMinutes', `create, ${minutes} minutes`);
+      }
+      await service(c.getToken(user, []), 400, 'ValidationError', 'scopes', 'no scopes');
+      await service(c.getToken(user, ['admin']), 400, 'ValidationError', undefined, 'an unknown scope');
+      await service(c.getToken('8:orgid:00000000-0000-0000-0000-000000000000', ['chat']), 404, 'IdentityNotFound', undefined, 'another kind of id');
+      await service(c.createUser({ customId: '' }), 400, 'ValidationError', 'customId', 'an empty customId');
+      const guid = crypto.randomUUID();
+      const empty = await service(c.getTokenForTeamsUser({ teamsUserAadToken: '', clientId: guid, userObjectId: guid }), 401, 'InvalidAccessToken', undefined, 'an empty Teams token');
+      assert.equal(empty.message, 'Provided access token is not valid.');
+      const appId = '11111111-1111-1111-1111-111111111111';
+      const userId = '22222222-2222-2222-2222-222222222222';
+      const token = (await emulatorCall(ctx, 'POST', '/emulator/teams-token', { appId, userId })).json.token;
+      await service(c.getTokenForTeamsUser({ teamsUserAadToken: token, clientId: 'not-a-guid', userObjectId: userId }), 400, 'ValidationError', 'appId', 'a malformed clientId');
+      assert.equal((await stats(ctx)).requests, before + 10, 'every call reached the emulator');
     },
   },
   {
@@ -279,26 +324,95 @@ export const clientCases = [
     },
   },
   {
-    name: 'client: abortSignal and timeoutMs end a slow request',
+    name: 'client: abortSignal and timeoutMs end a slow request (AbortError with the reason as cause, as the SDK)',
     needs,
     async run(lib, ctx) {
       const c = client(lib, ctx, fastRetry);
       const user = await c.createUser();
       await withFault(ctx, { delayMs: 3000, path: ':issueAccessToken' }, async () => {
         let t0 = Date.now();
-        const e = await assert.rejectsCode(lib, c.getToken(user, ['chat'], { timeoutMs: 200 }), 'Timeout');
+        let e = await assert.rejectsCode(lib, c.getToken(user, ['chat'], { timeoutMs: 200 }), 'Timeout');
         assert.ok(Date.now() - t0 < 2000, 'the timeout ended the call early');
         assert.match(e.message, /200 ms/);
+        assert.equal(e.name, 'AcsIdentityError', "the client's own time limit is not an abort");
         const controller = new AbortController();
+        const reason = new Error('the user left the page');
         t0 = Date.now();
         const pending = c.getToken(user, ['chat'], { abortSignal: controller.signal });
-        setTimeout(() => controller.abort(), 100);
-        await assert.rejectsCode(lib, pending, 'Aborted');
+        setTimeout(() => controller.abort(reason), 100);
+        e = await assert.rejectsCode(lib, pending, 'Aborted');
         assert.ok(Date.now() - t0 < 2000, 'the abort ended the call early');
+        assert.equal(e.name, 'AbortError');
+        assert.equal(e.cause, reason, "the cause is the signal's reason");
+        assert.ok(e instanceof lib.AcsIdentityError && lib.isAcsIdentityError(e, 'Aborted'));
         const done = new AbortController();
         done.abort();
-        await assert.rejectsCode(lib, c.getToken(user, ['chat'], { abortSignal: done.signal }), 'Aborted');
+        e = await assert.rejectsCode(lib, c.getToken(user, ['chat'], { abortSignal: done.signal }), 'Aborted');
+        assert.equal(e.name, 'AbortError');
+        assert.equal(e.cause, done.signal.reason);
+        t0 = Date.now();
+        e = await assert.rejectsCode(lib, c.getToken(user, ['chat'], { abortSignal: AbortSignal.timeout(150) }), 'Timeout');
+        assert.ok(Date.now() - t0 < 2000, 'AbortSignal.timeout() ended the call early');
+        assert.equal(e.name, 'AbortError');
+        assert.equal(e.cause?.name, 'TimeoutError');
       });
+    },
+  },
+  {
+    name: "client: errors of async calls carry the caller's stack frames",
+    needs,
+    async run(lib, ctx) {
+      const c = client(lib, ctx);
+      const gone = await c.createUser();
+      await c.deleteUser(gone);
+      // The calling function's name (workerd runs these cases bundled into one file, so the
+      // file name is checked in Node only: tests/interop/dropin.test.mjs).
+      async function stackCallerOfGetToken() {
+        return c.getToken(gone, ['chat']);
+      }
+      const e = await assert.rejectsCode(lib, stackCallerOfGetToken(), 'IdentityNotFound');
+      assert.match(e.stack, /stackCallerOfGetToken/, `the caller is in the stack: ${e.stack}`);
+      const controller = new AbortController();
+      controller.abort();
+      async function stackCallerOfCreateUser() {
+        return c.createUser({ abortSignal: controller.signal });
+      }
+      const a = await assert.rejectsCode(lib, stackCallerOfCreateUser(), 'Aborted');
+      assert.match(a.stack, /stackCallerOfCreateUser/);
+    },
+  },
+  {
+    name: 'client: network failures name their cause; one that never left is retried, a permanent one is not',
+    needs,
+    async run(lib, ctx) {
+      // Rejections shaped as Node's fetch rejects (TypeError with `cause.code`): every runtime
+      // classifies them the same way.
+      const nodeError = (code) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`connect ${code}`), { code }) });
+      let calls = 0;
+      const failing = (code) =>
+        client(lib, ctx, {
+          retry: { maxRetries: 2, retryDelayInMs: 1 },
+          fetch: () => (calls++, Promise.reject(nodeError(code))),
+        });
+      calls = 0;
+      let e = await assert.rejectsCode(lib, failing('ECONNREFUSED').createUser(), 'NetworkError');
+      assert.equal(calls, 3, 'a create that never left is retried');
+      assert.match(e.message, /ECONNREFUSED/);
+      assert.match(e.message, /was not sent/);
+      assert.ok(!/may have created/.test(e.message), e.message);
+      assert.equal(e.name, 'RestError');
+      assert.equal(e.cause?.cause?.code, 'ECONNREFUSED', "the runtime's error is the cause");
+      for (const code of ['ENOTFOUND', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+        calls = 0;
+        e = await assert.rejectsCode(lib, failing(code).getToken('8:acs:x_y', ['chat']), 'NetworkError');
+        assert.equal(calls, 1, `${code} is not retried`);
+        assert.match(e.message, new RegExp(code));
+        assert.ok(!/may have created/.test(e.message), e.message);
+      }
+      calls = 0;
+      e = await assert.rejectsCode(lib, failing('ECONNRESET').createUser(), 'NetworkError');
+      assert.equal(calls, 1, 'a create whose connection broke is not retried');
+      assert.match(e.message, /may have created/);
     },
   },
   {
@@ -326,7 +440,9 @@ export const clientCases = [
       assert.match(e.message, /connection refused/);
       assert.match(e.message, /after 3 retries/);
       const down = new lib.CommunicationIdentityClient('endpoint=http://127.0.0.1:9/;accesskey=pw==', { retry: { maxRetries: 0 } });
-      await assert.rejectsCode(lib, down.createUser(), 'NetworkError');
+      const d = await assert.rejectsCode(lib, down.createUser(), 'NetworkError');
+      assert.equal(d.name, 'RestError');
+      assert.ok(d.cause !== undefined, "the runtime's error is the cause");
     },
   },
   {
