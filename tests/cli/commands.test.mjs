@@ -267,3 +267,27 @@ describe('emulator subcommand', () => {
     assert.match(r.stderr, /--port/);
   });
 });
+
+describe('--allow-insecure-connection (our addition)', () => {
+  // 0.0.0.0 reaches this machine's listeners (the emulator on 127.0.0.1) but is not a loopback
+  // name for the client: it stands for a plain-http host such as http://emulator:4000.
+  const insecure = () => emu.connectionString.replace('http://127.0.0.1:', 'http://0.0.0.0:');
+
+  test('without it, a plain-http endpoint that is not loopback is refused before any request (exit 1)', async () => {
+    const r = await run(['user', 'create', '--connection-string', insecure()]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^ERROR: The endpoint 0\.0\.0\.0:\d+ uses plain http: .*--allow-insecure-connection/);
+  });
+
+  test('with it, the command runs and a warning says tokens travel unencrypted', async () => {
+    const r = await run(['token', 'issue', '--scope', 'chat', '--allow-insecure-connection', '--connection-string', insecure()]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^WARNING: --allow-insecure-connection: requests to 0\.0\.0\.0:\d+ travel over plain http\./);
+    assert.ok(JSON.parse(r.stdout).token);
+    // Loopback needs no flag and gets no warning.
+    const local = await runWith(emu, ['user', 'create', '--allow-insecure-connection']);
+    assert.equal(local.code, 0);
+    assert.equal(local.stderr, '');
+  });
+});

@@ -53,6 +53,17 @@ const KEPT = {
       assert.doesNotMatch(ours.stderr, /Traceback/);
     },
   },
+  'token-issue-unknown-scope': {
+    why: "the client speaks api-version 2025-06-30, az's SDK (azure-communication-identity 1.5.0) 2023-10-01, and the emulator's message names the version",
+    check(ours, az) {
+      const sameVersion = (t) => t.replace(/api-version \d{4}-\d{2}-\d{2}(?:-preview)?/g, 'api-version <API_VERSION>');
+      assert.match(az.stderr, /api-version 2023-10-01/);
+      assert.match(ours.stderr, /api-version 2025-06-30/);
+      assert.equal(ours.exitCode, az.exitCode);
+      assert.equal(ours.stdout, az.stdout);
+      assert.equal(sameVersion(ours.stderr), sameVersion(az.stderr.replace(/^WARNING: Command group .*\n/m, '')));
+    },
+  },
   'user-create-ssl-cert-file': {
     why: 'az (Python requests, which trusts certifi) ignores SSL_CERT_FILE and fails the TLS handshake; we honour it as OpenSSL tools do',
     check(ours, az) {
