@@ -105,6 +105,8 @@ async function main() {
   const versions = azVersions();
   console.error(`az ${versions.az}, communication ${versions.extension}, azure-communication-identity ${versions.identityPackage}`);
   mkdirSync(GOLDEN_DIR, { recursive: true });
+  // Paths of this machine that az may print (a traceback): named, not kept.
+  const local = { AZ_PREFIX: dirname(dirname(execFileSync('which', [AZ], { encoding: 'utf8' }).trim())), AZURE_CONFIG_DIR: process.env.AZURE_CONFIG_DIR };
   let n = 0;
   try {
     for (const c of CASES) {
@@ -123,8 +125,8 @@ async function main() {
         ...(c.stdin !== undefined ? { stdin: c.stdin } : {}),
         tty: Boolean(c.tty),
         exitCode: r.code,
-        stdout: normaliseOutput(r.stdout, prepared.values),
-        stderr: normaliseOutput(r.stderr, prepared.values),
+        stdout: normaliseOutput(r.stdout, { ...prepared.values, ...local }),
+        stderr: normaliseOutput(r.stderr, { ...prepared.values, ...local }),
         ...versions,
       };
       writeFileSync(join(GOLDEN_DIR, `${c.id}.json`), `${JSON.stringify(golden, null, 2)}\n`);
