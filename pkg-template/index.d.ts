@@ -152,12 +152,12 @@ export interface CreateUserOptions extends OperationOptions {
 }
 
 export interface CreateUserAndTokenOptions extends CreateUserOptions {
-  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440). */
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other values are sent, and the service refuses them (400 ValidationError). */
   tokenExpiresInMinutes?: number;
 }
 
 export interface GetTokenOptions extends OperationOptions {
-  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440). */
+  /** Token lifetime, a whole number of minutes from 60 to 1440 (default 1440); other values are sent, and the service refuses them (400 ValidationError). */
   tokenExpiresInMinutes?: number;
 }
 

@@ -140,3 +140,42 @@ test('interop: identities created by one client are usable by the other (emulato
   await ours.deleteUser(bySdk);
   await assert.rejects(sdk.getToken(bySdk, ['chat']), (e) => e.statusCode === 404);
 });
+
+test('interop: what acs-identity refuses locally, the official SDK refuses before sending too', async () => {
+  const user = { communicationUserId: USER };
+  const guid = '11111111-1111-1111-1111-111111111111';
+  const refused = [
+    ['createUserAndToken', (c) => c.createUserAndToken('chat')],
+    ['createUserAndToken', (c) => c.createUserAndToken([1])],
+    ['getToken', (c) => c.getToken(user, undefined)],
+    ['getToken', (c) => c.getToken(user, 'chat')],
+    ['getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: '60' })],
+    ['getToken', (c) => c.getToken({ phoneNumber: '+14255550123' }, ['chat'])],
+    ['revokeTokens', (c) => c.revokeTokens({ id: USER })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ clientId: guid, userObjectId: guid })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 't', userObjectId: guid })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser({ teamsUserAadToken: 5, clientId: guid, userObjectId: guid })],
+    ['getTokenForTeamsUser', (c) => c.getTokenForTeamsUser(undefined)],
+  ];
+  for (const [name, call] of refused) {
+    const sdk = await sdkSends(name, call).then(
+      (sent) => ({ sent }),
+      (error) => ({ error }),
+    );
+    assert.equal(sdk.sent, undefined, `the SDK sent ${String(call)}`);
+    assert.ok(sdk.error, `the SDK refused ${String(call)}`);
+    const ours = await oursSends(name, call).then(
+      (sent) => ({ sent }),
+      (error) => ({ error }),
+    );
+    assert.equal(ours.sent, undefined, `acs-identity sent ${String(call)}`);
+    assert.equal(ours.error?.code, 'InvalidArgument', String(call));
+    assert.equal(ours.error?.name, 'AcsIdentityError');
+  }
+  // The one deliberate difference: a NaN lifetime, which the SDK's JSON writes as null (the
+  // service then applies its default), is refused rather than sent.
+  assert.match((await sdkSends('getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: NaN }))).body, /"expiresInMinutes":null/);
+  const nan = await oursSends('getToken', (c) => c.getToken(user, ['chat'], { tokenExpiresInMinutes: NaN })).catch((e) => e);
+  assert.equal(nan.code, 'InvalidArgument');
+  assert.equal(nan.target, 'tokenExpiresInMinutes');
+});
