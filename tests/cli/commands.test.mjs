@@ -291,3 +291,12 @@ describe('--allow-insecure-connection (our addition)', () => {
     assert.equal(local.stderr, '');
   });
 });
+
+describe('CA bundles', () => {
+  test('a REQUESTS_CA_BUNDLE that does not exist: the error names it (exit 1), nothing is sent', async () => {
+    const r = await runWith(emu, ['user', 'create'], { env: { REQUESTS_CA_BUNDLE: '/nonexistent/ca.pem' } });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'ERROR: Could not find a suitable TLS CA certificate bundle, invalid path: /nonexistent/ca.pem\n');
+  });
+});
