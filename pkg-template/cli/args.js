@@ -1,17 +1,20 @@
 // Command-line parsing with argparse's (and so az's) conventions and messages:
 //   --flag value | --flag=value | -o value | -ovalue; multi-value flags take the following values
-//   up to the next flag (`--scope chat voip`) and may be repeated (`--scope chat --scope voip`);
+//   up to the next flag (`--scope chat voip`); a repeated flag replaces the earlier value, as in az;
 //   global flags anywhere; unknown commands and flags get difflib-like suggestions.
 import { GLOBAL_ARGS, PROG, TREE, children } from './spec.js';
 
-/** A mistake on the command line: exit code 2. `path` is the command or group it concerns. */
+/**
+ * A mistake on the command line: exit 2. `path` is the command or group it concerns; `examples`
+ * says whether az would follow the message with the command's examples.
+ */
 export class UsageError extends Error {
-  /** @param {string} message @param {{ path?: string, hint?: boolean }} [opts] */
+  /** @param {string} message @param {{ path?: string, examples?: boolean }} [opts] */
   constructor(message, opts = {}) {
     super(message);
     this.name = 'UsageError';
     this.path = opts.path;
-    this.hint = opts.hint ?? true;
+    this.examples = opts.examples ?? true;
   }
 }
 
@@ -114,8 +117,9 @@ function consume(argv, i, spec, inline, out, path) {
   }
   for (const v of values) {
     if (spec.choices && !spec.choices.includes(v)) {
+      const allowed = spec.choicesShown ?? spec.choices;
       throw new UsageError(
-        `argument ${shown}: invalid choice: '${echoArg(v)}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`,
+        `${PROG}${path ? ` ${path}` : ''}: '${echoArg(v)}' is not a valid value for '${spec.name}'. Allowed values: ${allowed.join(', ')}.`,
         { path },
       );
     }
@@ -124,8 +128,8 @@ function consume(argv, i, spec, inline, out, path) {
     }
   }
   const typed = spec.type === 'int' ? values.map((v) => Number.parseInt(v.trim(), 10)) : values;
-  if (spec.multiple) out[spec.dest] = [...(out[spec.dest] ?? []), ...typed];
-  else out[spec.dest] = typed[typed.length - 1];
+  // As argparse (and so az): a repeated flag replaces the earlier value(s).
+  out[spec.dest] = spec.multiple ? typed : typed[typed.length - 1];
   return next;
 }
 
@@ -139,8 +143,9 @@ function unknownCommand(word, path) {
       .filter((k) => k.startsWith(prefix) && k.split(' ').pop() === word && !TREE[k].group)
       .map((k) => k.slice(prefix.length));
   }
-  const did = suggestions.length ? ` Did you mean '${suggestions[0]}'?` : '';
-  return new UsageError(`'${echoArg(word)}' is misspelled or not recognized by the system.${did}`, { path });
+  // az puts the suggestion on a line of its own, with a space before the question mark.
+  const did = suggestions.length ? `\nDid you mean '${suggestions[0]}' ?` : '';
+  return new UsageError(`'${echoArg(word)}' is misspelled or not recognized by the system.${did}`, { path, examples: false });
 }
 
 /**
@@ -193,10 +198,10 @@ export function parseArgv(argv) {
     if (globals.help || wantsHelp) return { action: 'help', path, opts: {}, globals };
     if (globals.version && path === '' && i === argv.length) return { action: 'version', path, opts: {}, globals };
     if (i < argv.length) {
-      throw new UsageError(`unrecognized arguments: ${argv.slice(i).map(echoArg).join(' ')}`, { path });
+      throw new UsageError(`unrecognized arguments: ${argv.slice(i).map(echoArg).join(' ')}`, { path, examples: false });
     }
-    // A group alone shows its help, as az does.
-    return { action: 'help', path, opts: {}, globals };
+    // A group without a subcommand is a usage error in az (argparse's own wording).
+    throw new UsageError('the following arguments are required: _subcommand', { path, examples: false });
   }
   if (globals.version) throw new UsageError('unrecognized arguments: --version', { path });
 
@@ -252,18 +257,23 @@ export function parseArgv(argv) {
     throw new UsageError(`the following arguments are required: ${missing.map(displayName).join(', ')}`, { path });
   }
   if (unknown.length) {
-    let did = '';
-    const firstFlag = unknown.find((u) => isFlagLike(u));
-    if (firstFlag) {
-      const name = firstFlag.split('=')[0];
-      const all = specs.flatMap((s) => [s.name, ...(s.aliases ?? [])]).filter((n) => n.startsWith('--'));
-      const s = closeMatches(name, all);
-      if (s.length) did = ` Did you mean '${s[0]}'?`;
-    }
-    throw new UsageError(`unrecognized arguments: ${unknown.map(echoArg).join(' ')}${did}`, { path });
+    throw new UsageError(`unrecognized arguments: ${unknown.map(echoArg).join(' ')}`, { path, examples: false });
   }
   return { action: 'run', path, opts, globals };
 }
 
-/** How to get help for a path, for the hint after a usage error. */
-export const helpHint = (path) => `Run '${PROG}${path ? ` ${path}` : ''} --help' for usage.`;
+/**
+ * What az prints after an argument error: the command's examples (when `examples`), then the
+ * reference link. Examples that are our additions are left out, as az's command has none.
+ */
+export function usageEnding(path, examples) {
+  const node = TREE[path ?? ''];
+  const out = [''];
+  const shown = examples ? (node?.examples ?? []).filter((e) => !e[2]?.addition) : [];
+  if (shown.length) {
+    out.push("Examples from command's help:");
+    for (const [title, cmd] of shown) out.push(`${PROG} ${cmd}`, title, '');
+  }
+  out.push('https://aka.ms/cli_ref', 'Read more about the command in reference docs');
+  return `${out.join('\n')}\n`;
+}

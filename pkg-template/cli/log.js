@@ -19,7 +19,10 @@ export class Logger {
   /**
    * @param {{ verbose?: boolean, debug?: boolean, onlyShowErrors?: boolean, stderr?: NodeJS.WritableStream }} opts
    */
-  constructor({ verbose = false, debug = false, onlyShowErrors = false, stderr = process.stderr } = {}) {
+  constructor({ verbose = false, debug = false, onlyShowErrors = false, color = false, stderr = process.stderr } = {}) {
+    this.color = color;
+    /** @type {string[]} keys of which no 8-character piece may be printed */
+    this.partial = [];
     this.verbose = verbose || debug;
     this.debugOn = debug;
     this.onlyShowErrors = onlyShowErrors;
@@ -36,32 +39,65 @@ export class Logger {
     }
   }
 
+  /**
+   * An access key: besides the whole key, no piece of 8 characters or more of it is printed (a
+   * service message may echo a truncated value, e.g. a connection string given to --scope).
+   */
+  addPartialSecret(value) {
+    this.addSecret(value);
+    if (typeof value === 'string' && value.length >= 8 && !this.partial.includes(value)) this.partial.push(value);
+  }
+
   scrub(text) {
     let out = String(text);
     for (const s of this.secrets) out = out.split(s).join('REDACTED');
+    for (const key of this.partial) out = scrubPieces(out, key, 8);
     return out.replace(SIGNATURE, '$1REDACTED').replace(JSON_TOKEN, '$1"REDACTED"').replace(JWT, 'REDACTED');
   }
 
-  write(prefix, message) {
-    const lines = this.scrub(message).split('\n');
-    this.stderr.write(`${lines.map((l) => `${prefix}${l}`).join('\n')}\n`);
+  /**
+   * As knack's handler: `LEVEL: message` (the prefix once, before the first line); on a colour
+   * terminal the message alone, coloured by level.
+   */
+  write(prefix, colour, message, everyLine = false) {
+    let text = this.scrub(message);
+    if (everyLine) text = text.split('\n').join(`\n${prefix}`);
+    this.stderr.write(this.color ? `${colour}${text}\x1b[0m\n` : `${prefix}${text}\n`);
   }
 
   error(message) {
-    this.write('ERROR: ', message);
+    this.write('ERROR: ', '\x1b[91m', message);
   }
 
   warning(message) {
-    if (!this.onlyShowErrors) this.write('WARNING: ', message);
+    if (!this.onlyShowErrors) this.write('WARNING: ', '\x1b[33m', message);
   }
 
   info(message) {
-    if (this.verbose) this.write('INFO: ', message);
+    if (this.verbose) this.write('INFO: ', '\x1b[32m', message, true);
   }
 
   debug(message) {
-    if (this.debugOn) this.write('DEBUG: ', message);
+    if (this.debugOn) this.write('DEBUG: ', '\x1b[36m', message, true);
   }
+}
+
+/** `text` with every run of at least `min` characters that also occurs in `secret` REDACTED. */
+export function scrubPieces(text, secret, min) {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    let best = 0;
+    if (i + min <= text.length && secret.includes(text.slice(i, i + min))) {
+      best = min;
+      while (i + best < text.length && secret.includes(text.slice(i, i + best + 1))) best++;
+    }
+    if (best) {
+      out += 'REDACTED';
+      i += best;
+    } else out += text[i++];
+  }
+  return out;
 }
 
 // ---- redaction of HTTP traffic ------------------------------------------------------------------

@@ -19,9 +19,6 @@ function pyDate(date, sep) {
   return `${base}${ms ? `.${pad(ms, 3)}000` : ''}+00:00`;
 }
 
-/** Python's `str(datetime)` of an aware UTC datetime: `2024-04-02 05:54:23.957000+00:00`. */
-export const pythonStr = (date) => pyDate(date, ' ');
-
 /** Python's `datetime.isoformat()` of an aware UTC datetime: `2024-04-02T05:54:23.957000+00:00`. */
 export const pythonIso = (date) => pyDate(date, 'T');
 

@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   CLI,
   JWT_RE,
-  PY_DATE_RE,
   PY_ISO_RE,
+  SERVICE_DATE_RE,
   childEnv,
   createUserId,
   emulatorPost,
@@ -34,9 +34,8 @@ async function ok(args, opts) {
   return { ...r, json: r.stdout === '' ? undefined : JSON.parse(r.stdout) };
 }
 
-/** `2024-04-02 05:54:23.957000+00:00` → epoch ms. */
-const pyDateMs = (s) => Date.parse(s.replace(' ', 'T'));
-const minutesFromNow = (s) => (pyDateMs(s) - Date.now()) / 60_000;
+/** `2026-12-02T22:03:21.0000000+00:00` (the service's own string, as az prints it) → minutes from now. */
+const minutesFromNow = (s) => (Date.parse(s) - Date.now()) / 60_000;
 
 describe('token issue', { concurrency: true }, () => {
   test('without --user: creates a user and issues a 24 h token', async () => {
@@ -44,7 +43,7 @@ describe('token issue', { concurrency: true }, () => {
     assert.deepEqual(Object.keys(json), ['expires_on', 'token', 'user_id']);
     assert.match(json.user_id, /^8:acs:[0-9a-f-]+_[0-9a-f-]+$/);
     assert.match(json.token, new RegExp(`^${JWT_RE.source}$`));
-    assert.match(json.expires_on, new RegExp(`^${PY_DATE_RE.source}$`));
+    assert.match(json.expires_on, new RegExp(`^${SERVICE_DATE_RE.source}$`));
     assert.ok(Math.abs(minutesFromNow(json.expires_on) - 1440) < 5);
     assert.equal(stderr, '');
     const info = await introspect(emu, json.token);
@@ -63,11 +62,11 @@ describe('token issue', { concurrency: true }, () => {
     assert.deepEqual(info.scopes.sort(), ['chat', 'voip']);
   });
 
-  test('repeated --scope and the --flag=value form', async () => {
+  test('a repeated --scope replaces the earlier one (as argparse in az), and the --flag=value form', async () => {
     const user = await createUserId(emu);
     const { json } = await ok(['token', 'issue', '--scope', 'chat.join', '--scope=voip.join', `--user=${user}`, '--expires-in-minutes=90']);
     assert.ok(Math.abs(minutesFromNow(json.expires_on) - 90) < 5);
-    assert.deepEqual((await introspect(emu, json.token)).scopes.sort(), ['chat.join', 'voip.join']);
+    assert.deepEqual((await introspect(emu, json.token)).scopes.sort(), ['voip.join']);
   });
 
   test('global flags before the command', async () => {
@@ -127,7 +126,7 @@ describe('token get-for-teams-user', () => {
     const { json, stderr } = await ok(['token', 'get-for-teams-user', '--aad-token', aad, '--client', APP_ID, '--aad-user', AAD_USER]);
     assert.equal(stderr, '');
     assert.deepEqual(Object.keys(json), ['expires_on', 'token']);
-    assert.match(json.expires_on, new RegExp(`^${PY_DATE_RE.source}$`));
+    assert.match(json.expires_on, new RegExp(`^${SERVICE_DATE_RE.source}$`));
     assert.ok(Math.abs(minutesFromNow(json.expires_on) - 60) < 5, 'expiry of the Entra token');
     assert.notEqual(json.token, aad);
     const info = await introspect(emu, json.token);
@@ -141,15 +140,17 @@ describe('token get-for-teams-user', () => {
     const r = await runWith(emu, ['token', 'get-for-teams-user', '--aad-token', aad, '--client', APP_ID, '--aad-user', other]);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'ERROR: ValidationError: Provided AAD token issued for unexpected user.\n');
+    assert.equal(
+      r.stderr,
+      'ERROR: (ValidationError) Provided AAD token issued for unexpected user.\nCode: ValidationError\nMessage: Provided AAD token issued for unexpected user.\nTarget: userId\n',
+    );
   });
 });
 
 describe('user create / show / delete', { concurrency: true }, () => {
-  test('user create prints the identifier as az does', async () => {
+  test('user create prints the identifier as az does (properties and rawId, no kind)', async () => {
     const { json } = await ok(['user', 'create']);
-    assert.deepEqual(Object.keys(json), ['kind', 'properties', 'rawId']);
-    assert.equal(json.kind, 'communication_user');
+    assert.deepEqual(Object.keys(json), ['properties', 'rawId']);
     assert.match(json.rawId, /^8:acs:[0-9a-f-]+_[0-9a-f-]+$/);
     assert.deepEqual(json.properties, { id: json.rawId });
   });
@@ -158,7 +159,7 @@ describe('user create / show / delete', { concurrency: true }, () => {
     const custom = `alice-${process.pid}-${Date.now()}`;
     const a = (await ok(['user', 'create', '--custom-id', custom])).json;
     const b = (await ok(['user', 'create', '--custom-id', custom])).json;
-    assert.deepEqual(Object.keys(a), ['customId', 'kind', 'properties', 'rawId']);
+    assert.deepEqual(Object.keys(a), ['customId', 'properties', 'rawId']);
     assert.equal(a.customId, custom);
     assert.equal(b.rawId, a.rawId, 'same custom id, same identity');
     const c = (await ok(['user', 'create'])).json;
@@ -169,16 +170,16 @@ describe('user create / show / delete', { concurrency: true }, () => {
     const custom = `bob-${process.pid}-${Date.now()}`;
     const user = await createUserId(emu, ['--custom-id', custom]);
     const before = (await ok(['user', 'show', '--user', user])).json;
-    assert.deepEqual(before, { customId: custom, kind: 'communication_user', properties: { id: user }, rawId: user });
+    assert.deepEqual(before, { customId: custom, properties: { id: user }, rawId: user });
     const t0 = Date.now();
     await ok(['token', 'issue', '--scope', 'chat', '--user', user]);
     const shown = (await ok(['user', 'show', '--user', user])).json;
-    assert.deepEqual(Object.keys(shown), ['customId', 'kind', 'lastTokenIssuedAt', 'properties', 'rawId']);
+    assert.deepEqual(Object.keys(shown), ['customId', 'lastTokenIssuedAt', 'properties', 'rawId']);
     assert.match(shown.lastTokenIssuedAt, new RegExp(`^${PY_ISO_RE.source}$`));
     assert.ok(Math.abs(Date.parse(shown.lastTokenIssuedAt) - t0) < 60_000);
   });
 
-  test('user delete: prints nothing; the user is gone (exit 1 with ERROR: <code>: <message>)', async () => {
+  test("user delete: prints nothing; the user is gone (exit 3, az's not-found error)", async () => {
     const user = await createUserId(emu);
     const issued = (await ok(['token', 'issue', '--scope', 'chat', '--user', user])).json;
     const r = await ok(['user', 'delete', '--user', user, '--yes']);
@@ -186,15 +187,15 @@ describe('user create / show / delete', { concurrency: true }, () => {
     assert.equal(r.stderr, '');
     assert.equal((await introspect(emu, issued.token)).active, false);
     const show = await runWith(emu, ['user', 'show', '--user', user]);
-    assert.equal(show.code, 1);
+    assert.equal(show.code, 3);
     assert.equal(show.stdout, '');
-    assert.match(show.stderr, /^ERROR: IdentityNotFound: .*was not found.*\n$/);
+    assert.match(show.stderr, /^ERROR: \(IdentityNotFound\) .*was not found.*\nCode: IdentityNotFound\nMessage: .*was not found.*\n$/);
     const again = await runWith(emu, ['user', 'delete', '--user', user, '-y']);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /^ERROR: IdentityNotFound: /);
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /^ERROR: \(IdentityNotFound\) /);
     const issue = await runWith(emu, ['token', 'issue', '--scope', 'chat', '--user', user]);
-    assert.equal(issue.code, 1);
-    assert.match(issue.stderr, /^ERROR: \w+: .+\n$/);
+    assert.equal(issue.code, 3);
+    assert.match(issue.stderr, /^ERROR: \(\w+\) .+\nCode: \w+\nMessage: .+\n$/);
     assert.doesNotMatch(issue.stderr, /\n\s+at /);
   });
 });
@@ -249,9 +250,9 @@ describe('emulator subcommand', () => {
     try {
       const m = /^AZURE_COMMUNICATION_CONNECTION_STRING=(endpoint=http:\/\/127\.0\.0\.1:\d+\/;accesskey=[A-Za-z0-9+/=]+)$/.exec(line);
       assert.ok(m, `ready line: ${line}`);
-      const r = await run(['user', 'create', '--query', 'kind', '-o', 'tsv'], { env: { AZURE_COMMUNICATION_CONNECTION_STRING: m[1] } });
+      const r = await run(['user', 'create', '--query', 'rawId', '-o', 'tsv'], { env: { AZURE_COMMUNICATION_CONNECTION_STRING: m[1] } });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'communication_user\n');
+      assert.match(r.stdout, /^8:acs:[0-9a-f-]+_[0-9a-f-]+\n$/);
     } finally {
       child.kill('SIGTERM');
     }
@@ -264,5 +265,38 @@ describe('emulator subcommand', () => {
     const r = await run(['emulator', '--port', 'x']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--port/);
+  });
+});
+
+describe('--allow-insecure-connection (our addition)', () => {
+  // 0.0.0.0 reaches this machine's listeners (the emulator on 127.0.0.1) but is not a loopback
+  // name for the client: it stands for a plain-http host such as http://emulator:4000.
+  const insecure = () => emu.connectionString.replace('http://127.0.0.1:', 'http://0.0.0.0:');
+
+  test('without it, a plain-http endpoint that is not loopback is refused before any request (exit 1)', async () => {
+    const r = await run(['user', 'create', '--connection-string', insecure()]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^ERROR: The endpoint 0\.0\.0\.0:\d+ uses plain http: .*--allow-insecure-connection/);
+  });
+
+  test('with it, the command runs and a warning says tokens travel unencrypted', async () => {
+    const r = await run(['token', 'issue', '--scope', 'chat', '--allow-insecure-connection', '--connection-string', insecure()]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^WARNING: --allow-insecure-connection: requests to 0\.0\.0\.0:\d+ travel over plain http\./);
+    assert.ok(JSON.parse(r.stdout).token);
+    // Loopback needs no flag and gets no warning.
+    const local = await runWith(emu, ['user', 'create', '--allow-insecure-connection']);
+    assert.equal(local.code, 0);
+    assert.equal(local.stderr, '');
+  });
+});
+
+describe('CA bundles', () => {
+  test('a REQUESTS_CA_BUNDLE that does not exist: the error names it (exit 1), nothing is sent', async () => {
+    const r = await runWith(emu, ['user', 'create'], { env: { REQUESTS_CA_BUNDLE: '/nonexistent/ca.pem' } });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'ERROR: Could not find a suitable TLS CA certificate bundle, invalid path: /nonexistent/ca.pem\n');
   });
 });

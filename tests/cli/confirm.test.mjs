@@ -1,5 +1,5 @@
-// Confirmation of `user delete` and `token revoke`: a y/n prompt on a terminal, a refusal (exit 2)
-// without one, no prompt with --yes/-y.
+// Confirmation of `user delete` and `token revoke`, as az: a y/n prompt on a terminal, 'Operation
+// cancelled.' (exit 1) when refused or when there is no terminal, no prompt with --yes/-y.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUserId, introspect, runInPty, runWith, scriptPath, startEmulator } from './helpers.mjs';
@@ -20,36 +20,39 @@ async function issuedToken(user) {
   return r.stdout.trim();
 }
 
+const NO_TTY = 'WARNING: Unable to prompt for confirmation as no tty available. Use --yes.\nERROR: Operation cancelled.\n';
+
 describe('without a terminal (stdin is a pipe)', () => {
-  test('user delete without --yes refuses: exit 2, nothing deleted', async () => {
+  test("user delete without --yes: az's warning and 'Operation cancelled.', exit 1, nothing deleted", async () => {
     const user = await createUserId(emu);
     const r = await runWith(emu, ['user', 'delete', '--user', user], { input: 'y\n' });
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^ERROR: --yes is required when not interactive: 'acs-identity user delete' asks for confirmation/);
-    assert.ok(!r.stderr.includes(PROMPT));
+    assert.equal(r.stderr, NO_TTY);
     assert.ok(await exists(user));
   });
 
-  test('token revoke without --yes refuses: exit 2, tokens still valid', async () => {
+  test('token revoke without --yes: the same, tokens still valid', async () => {
     const user = await createUserId(emu);
     const token = await issuedToken(user);
     const r = await runWith(emu, ['token', 'revoke', '--user', user]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /^ERROR: --yes is required when not interactive: 'acs-identity token revoke'/);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, NO_TTY);
     assert.equal((await introspect(emu, token)).active, true);
   });
 });
 
 describe('on a terminal (pseudo-terminal through util-linux script)', { skip: !scriptPath && 'util-linux `script` (a pseudo-terminal) is not installed' }, () => {
   const cs = () => ['--connection-string', emu.connectionString];
+  // On a terminal, as az (knack), errors are printed in red without the `ERROR: ` prefix.
+  const CANCELLED = '\x1b[91mOperation cancelled.\x1b[0m';
 
-  test("user delete: 'n' cancels (exit 0, 'Operation cancelled.', nothing deleted)", async () => {
+  test("user delete: 'n' cancels (exit 1, 'Operation cancelled.', nothing deleted)", async () => {
     const user = await createUserId(emu);
     const r = await runInPty(['user', 'delete', '--user', user, ...cs()], { answer: 'n' });
     assert.ok(r.output.includes(PROMPT), JSON.stringify(r.output));
-    assert.match(r.output, /Operation cancelled\./);
-    assert.equal(r.code, 0);
+    assert.ok(r.output.includes(CANCELLED), JSON.stringify(r.output));
+    assert.equal(r.code, 1);
     assert.ok(await exists(user));
   });
 
@@ -62,23 +65,22 @@ describe('on a terminal (pseudo-terminal through util-linux script)', { skip: !s
     assert.equal(await exists(user), false);
   });
 
-  test("token revoke: 'yes' (any case) revokes", async () => {
+  test("token revoke: 'Y' (either case) revokes", async () => {
     const user = await createUserId(emu);
     const token = await issuedToken(user);
-    const r = await runInPty(['token', 'revoke', '--user', user, ...cs()], { answer: 'YES' });
+    const r = await runInPty(['token', 'revoke', '--user', user, ...cs()], { answer: 'Y' });
     assert.equal(r.code, 0, r.output);
     assert.ok(r.output.includes(PROMPT));
     assert.equal((await introspect(emu, token)).active, false);
   });
 
-  test('token revoke: anything else (or an empty answer) cancels', async () => {
+  test('token revoke: any other answer asks again (as knack); then n cancels', async () => {
     const user = await createUserId(emu);
     const token = await issuedToken(user);
-    for (const answer of ['nope', '']) {
-      const r = await runInPty(['token', 'revoke', '--user', user, ...cs()], { answer });
-      assert.equal(r.code, 0);
-      assert.match(r.output, /Operation cancelled\./);
-    }
+    const r = await runInPty(['token', 'revoke', '--user', user, ...cs()], { answer: ['yes', '', 'N'] });
+    assert.equal(r.code, 1, r.output);
+    assert.equal(r.output.split(PROMPT).length - 1, 3, JSON.stringify(r.output));
+    assert.ok(r.output.includes(CANCELLED));
     assert.equal((await introspect(emu, token)).active, true);
   });
 

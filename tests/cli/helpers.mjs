@@ -66,8 +66,8 @@ const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /**
  * Run the CLI in a pseudo-terminal (`script -qec CMD /dev/null`): stdin, stdout and stderr of the
- * CLI are the terminal. `answer` is typed once the prompt is shown. Output is the terminal's
- * transcript (CRLF line ends, echoed input).
+ * CLI are the terminal. `answer` is typed once the prompt is shown (an array: one answer per
+ * prompt shown). Output is the terminal's transcript (CRLF line ends, echoed input).
  * @returns {Promise<{ code: number, output: string }>}
  */
 export function runInPty(args, { env = {}, answer, timeout = 20_000 } = {}) {
@@ -75,14 +75,13 @@ export function runInPty(args, { env = {}, answer, timeout = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(scriptPath, ['-qec', cmd, '/dev/null'], { env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    let typed = false;
+    let typed = 0;
+    const answers = answer === undefined ? [] : [answer].flat();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
     child.stdout.on('data', (d) => {
       output += d;
-      if (answer !== undefined && !typed && output.includes('(y/n):')) {
-        typed = true;
-        child.stdin.write(`${answer}\r`);
-      }
+      const prompts = output.split('(y/n):').length - 1;
+      while (typed < prompts && typed < answers.length) child.stdin.write(`${answers[typed++]}\r`);
     });
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
@@ -114,6 +113,8 @@ export const introspect = (emu, token) => emulatorPost(emu, '/emulator/introspec
 export const USER_ID_RE = /8:acs:[0-9a-f-]{36}_[0-9a-f-]+/g;
 export const JWT_RE = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 export const PY_DATE_RE = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{6})?\+00:00/g;
+/** The service's expiresOn string, which az prints as is: `2026-12-02T22:03:21.0000000+00:00`. */
+export const SERVICE_DATE_RE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}\+00:00/g;
 export const PY_ISO_RE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?\+00:00/g;
 
 /**
@@ -132,7 +133,8 @@ export function normalise(text) {
     })
     .replace(JWT_RE, '<TOKEN>')
     .replace(PY_DATE_RE, (m) => (m.length > 25 ? '2024-04-02 05:54:23.957000+00:00' : '2024-04-02 05:54:23+00:00'))
-    .replace(PY_ISO_RE, '2024-04-02T05:54:23.957000+00:00');
+    .replace(PY_ISO_RE, '2024-04-02T05:54:23.957000+00:00')
+    .replace(SERVICE_DATE_RE, '2024-04-02T05:54:23.0000000+00:00');
 }
 
 /** A user id created through the CLI. */

@@ -82,19 +82,19 @@ describe('--debug never prints secrets', () => {
   });
 
   test('failures too: service errors, a refused argument value, a rejected Teams token', async () => {
-    const gone = await debugRun(['user', 'show', '--user', `8:acs:${emu.resourceId}_00000000-0000-0000-0000-000000000000`], { code: 1 });
-    assert.match(gone.stderr, /ERROR: IdentityNotFound: /);
+    const gone = await debugRun(['user', 'show', '--user', `8:acs:${emu.resourceId}_00000000-0000-0000-0000-000000000000`], { code: 3 });
+    assert.match(gone.stderr, /ERROR: \(IdentityNotFound\) /);
     // An identity of another resource: the service's 401 IdentityNotOwned.
     const foreign = await debugRun(['user', 'delete', '--yes', '--user', '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000'], { code: 1 });
-    assert.match(foreign.stderr, /ERROR: IdentityNotOwned: Provided identity doesn't belong to the resource\./);
+    assert.match(foreign.stderr, /ERROR: \(IdentityNotOwned\) Provided identity doesn't belong to the resource\./);
     const scope = await debugRun(['token', 'issue', '--scope', 'nope'], { code: 1 });
-    assert.match(scope.stderr, /ERROR: ValidationError: /);
+    assert.match(scope.stderr, /ERROR: \(ValidationError\) /);
     const { token: aad } = await emulatorPost(emu, '/emulator/teams-token', { appId: APP_ID, userId: AAD_USER });
     const bad = await debugRun(['token', 'get-for-teams-user', '--aad-token', aad, '--client', APP_ID, '--aad-user', APP_ID], {
       code: 1,
       extraSecrets: [aad],
     });
-    assert.match(bad.stderr, /ERROR: ValidationError: /);
+    assert.match(bad.stderr, /ERROR: \(ValidationError\) /);
   });
 
   test('a wrong key (401): the answer is logged, neither key is', async () => {
@@ -103,8 +103,26 @@ describe('--debug never prints secrets', () => {
     const r = await run(['user', 'create', '--debug', '--connection-string', cs]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /INFO: POST \S+ 401 /);
-    assert.match(r.stderr, /ERROR: \w+: /);
+    assert.match(r.stderr, /ERROR: \(\w+\) /);
     for (const s of [wrong, key, cs]) assert.ok(!(r.stdout + r.stderr).includes(s));
+  });
+
+  test('a connection string given to the wrong flag: no piece of the key is ever printed', async () => {
+    for (const args of [
+      ['token', 'issue', '--scope', emu.connectionString],
+      ['token', 'issue', '--scope', 'chat', '--user', emu.connectionString],
+      ['token', 'get-for-teams-user', '--aad-token', 'x', '--client', emu.connectionString, '--aad-user', AAD_USER],
+      ['user', 'show', '--user', emu.connectionString],
+      ['user', 'delete', '--user', emu.connectionString, '--yes'],
+    ]) {
+      const r = await run([...args, '--connection-string', emu.connectionString]);
+      assert.notEqual(r.code, 0, args.join(' '));
+      const all = r.stdout + r.stderr;
+      for (let i = 0; i + 8 <= key.length; i++) {
+        assert.ok(!all.includes(key.slice(i, i + 8)), `a piece of the key is printed: ${all}`);
+      }
+      assert.doesNotMatch(all, /accesskey=[^R\s]/i, all);
+    }
   });
 
   test('without --debug nothing but the result is printed', async () => {

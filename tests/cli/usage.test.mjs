@@ -1,4 +1,5 @@
-// The CLI's help, version and usage errors (exit 2), and that none of them loads the wasm client.
+// The CLI's help, version and argument errors (exit 2, az's wording and ending), and that none of
+// them loads the wasm client. tests/cli/golden.test.mjs compares the same against recorded az output.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +11,12 @@ const NO_STACK = /\n\s+at .+:\d+:\d+/;
 const DEAD = 'endpoint=http://127.0.0.1:9/;accesskey=c2VjcmV0LWtleS1ub3QtdXNlZC1vbi10aGUtd2lyZQ==';
 const MISSING_CS = 'Please specify --connection-string, or set AZURE_COMMUNICATION_CONNECTION_STRING.';
 
-/** Assert a usage error: exit 2, `ERROR: <message>` on stderr, nothing on stdout, no stack. */
-async function usageError(args, expected, opts) {
+const REFERENCE = '\nhttps://aka.ms/cli_ref\nRead more about the command in reference docs\n';
+
+/** Assert a usage error: exit 2 (or `code`), `ERROR: <message>` on stderr, nothing on stdout, no stack. */
+async function usageError(args, expected, opts = {}) {
   const r = await run(args, opts);
-  assert.equal(r.code, 2, `exit code of ${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.code, opts.code ?? 2, `exit code of ${args.join(' ')}: ${r.stderr}`);
   assert.equal(r.stdout, '');
   const first = r.stderr.split('\n')[0];
   if (expected instanceof RegExp) assert.match(first, expected);
@@ -52,7 +55,7 @@ describe('help and version', () => {
             assert.match(r.stdout, /\nExamples\n/);
             if (p[0] !== 'emulator') {
               assert.match(r.stdout, /\nGlobal Arguments\n/);
-              assert.match(r.stdout, /    --output -o +: Output format\. +Allowed values: json, jsonc, none, table, tsv, yaml, yamlc\./);
+              assert.match(r.stdout, /    --output -o +: Output format\. +Allowed values: json, jsonc, none, table, tsv,\s+yaml, yamlc\. +Default: json\./);
               assert.match(r.stdout, /    --query +: JMESPath query string/);
             }
           }
@@ -61,24 +64,24 @@ describe('help and version', () => {
     );
   });
 
-  test('root help lists the groups and commands; the deprecated one is tagged', async () => {
+  test('root help lists the groups and commands; the deprecated one is hidden, as in az', async () => {
     const r = await run(['--help']);
     assert.match(r.stdout, /Subgroups:\n    token +: Commands to manage user tokens for a Communication Service resource\.\n    user +: /);
-    assert.match(r.stdout, /    issue-access-token \[Deprecated\] : Issues a new access token/);
+    assert.doesNotMatch(r.stdout, /issue-access-token/);
     assert.match(r.stdout, /    emulator +: Runs a local ACS Identity emulator/);
-    assert.match(r.stdout, /    --version +: Show the version and exit\./);
+    assert.match(r.stdout, /    dev-token +: Prints an HS256 app token/);
   });
 
   test('command help: description, required arguments first, examples', async () => {
     const r = await run(['token', 'issue', '--help']);
     assert.match(r.stdout, /acs-identity token issue : Issues a new access token with the specified scopes/);
     assert.match(r.stdout, /Arguments\n    --scope \[Required\] +: List of scopes for an access token ex: chat\/voip\./);
-    assert.match(r.stdout, /    --connection-string +: Communication connection string\. Environment variable:\s+AZURE_COMMUNICATION_CONNECTION_STRING\./);
-    assert.match(r.stdout, /    --expires-in-minutes : /);
+    assert.match(r.stdout, /Communication Arguments\n(?: {4}.*\n)*? {4}--connection-string +: Communication connection string\. Environment variable:\s+AZURE_COMMUNICATION_CONNECTION_STRING\./);
+    assert.match(r.stdout, /    --expires-in-minutes +: /);
     assert.match(r.stdout, /    --user +: ACS identifier\./);
     assert.match(r.stdout, /Examples\n    Issue access token\n        acs-identity token issue --scope chat\n/);
     const dep = await run(['issue-access-token', '-h']);
-    assert.match(dep.stdout, /This command has been deprecated and will be removed in a future release\. Use 'token issue'\s+instead\./);
+    assert.match(dep.stdout, /WARNING: This command has been deprecated and will be removed in a future release\. Use\s+'token issue'\s+instead\./);
     assert.match(dep.stdout, /    --scope -s \[Required\]/);
     assert.match(dep.stdout, /    --userid -u +: ACS identifier\./);
     const del = await run(['user', 'delete', '-h']);
@@ -91,11 +94,12 @@ describe('help and version', () => {
     assert.match(r.stdout, /^\nCommand\n    acs-identity token issue/);
   });
 
-  test('no command, or a group alone, shows the help (exit 0)', async () => {
-    const root = await run([]);
-    assert.equal(root.code, 0);
-    assert.match(root.stdout, /^\nGroup\n    acs-identity : /);
-    const group = await run(['user']);
+  test("no command, or a group alone: az's argument error (exit 2); the group's help lists its commands", async () => {
+    for (const args of [[], ['user'], ['token']]) {
+      const r = await usageError(args, 'the following arguments are required: _subcommand');
+      assert.equal(r.stderr, `ERROR: the following arguments are required: _subcommand\n${REFERENCE}`);
+    }
+    const group = await run(['user', '-h']);
     assert.equal(group.code, 0);
     assert.match(group.stdout, /^\nGroup\n    acs-identity user : [^]*Commands:\n    create +: Creates a new ACS Identity\.\n    delete +: [^]*\n    show +: /);
   });
@@ -111,18 +115,31 @@ describe('help and version', () => {
 describe('usage errors: exit 2, the argument named, no stack trace', { concurrency: 4 }, () => {
   const cs = ['--connection-string', DEAD];
 
-  test('unknown command', async () => {
+  test('unknown command: the reference link, no examples', async () => {
     const r = await usageError(['frobnicate'], "'frobnicate' is misspelled or not recognized by the system.");
-    assert.match(r.stderr, /Run 'acs-identity --help' for usage\./);
+    assert.equal(r.stderr, `ERROR: 'frobnicate' is misspelled or not recognized by the system.\n${REFERENCE}`);
     await usageError(['user', 'frobnicate'], "'frobnicate' is misspelled or not recognized by the system.");
   });
 
-  test('misspelled commands get az-style suggestions', async () => {
-    await usageError(['tokn'], "'tokn' is misspelled or not recognized by the system. Did you mean 'token'?");
-    await usageError(['usr', 'create'], "'usr' is misspelled or not recognized by the system. Did you mean 'user'?");
-    await usageError(['user', 'creat'], "'creat' is misspelled or not recognized by the system. Did you mean 'create'?");
-    await usageError(['token', 'isue'], "'isue' is misspelled or not recognized by the system. Did you mean 'issue'?");
-    await usageError(['revoke'], "'revoke' is misspelled or not recognized by the system. Did you mean 'token revoke'?");
+  test("misspelled commands get az's suggestion, on a line of its own", async () => {
+    for (const [args, word, suggestion] of [
+      [['tokn'], 'tokn', 'token'],
+      [['usr', 'create'], 'usr', 'user'],
+      [['user', 'creat'], 'creat', 'create'],
+      [['token', 'isue'], 'isue', 'issue'],
+      [['revoke'], 'revoke', 'token revoke'],
+    ]) {
+      const r = await usageError(args, `'${word}' is misspelled or not recognized by the system.`);
+      assert.equal(r.stderr.split('\n')[1], `Did you mean '${suggestion}' ?`);
+    }
+  });
+
+  test("missing arguments end with the command's examples and the reference link", async () => {
+    const r = await usageError(['token', 'revoke', '--yes'], 'the following arguments are required: --user');
+    assert.equal(
+      r.stderr,
+      `ERROR: the following arguments are required: --user\n\nExamples from command's help:\nacs-identity token revoke --user "8:acs:xxxxxx"\nRevoke access tokens\n${REFERENCE}`,
+    );
   });
 
   test('missing required arguments', async () => {
@@ -132,6 +149,7 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
     await usageError(['user', 'delete', ...cs], 'the following arguments are required: --user');
     await usageError(['user', 'show', ...cs], 'the following arguments are required: --user');
     await usageError(['token', 'get-for-teams-user', '--client', 'c', ...cs], 'the following arguments are required: --aad-token, --aad-user');
+    await usageError(['token', 'get-for-teams-user', ...cs], 'the following arguments are required: --aad-token, --client, --aad-user');
   });
 
   test('an argument without its value', async () => {
@@ -144,9 +162,9 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
   test('bad --output value', async () => {
     await usageError(
       ['user', 'create', '--output', 'xml', ...cs],
-      "argument --output/-o: invalid choice: 'xml' (choose from 'json', 'jsonc', 'none', 'table', 'tsv', 'yaml', 'yamlc')",
+      "acs-identity user create: 'xml' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none.",
     );
-    await usageError(['-o', 'JSON', 'user', 'create'], /^ERROR: argument --output\/-o: invalid choice: 'JSON'/);
+    await usageError(['-o', 'JSON', 'user', 'create'], /^ERROR: acs-identity: 'JSON' is not a valid value for '--output'\./);
   });
 
   test('bad --expires-in-minutes: not an integer is refused by the parser', async () => {
@@ -154,8 +172,8 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
     await usageError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '1.5', ...cs], "argument --expires-in-minutes: invalid int value: '1.5'");
   });
 
-  test('unrecognized arguments, with a suggestion for a misspelled flag', async () => {
-    await usageError(['token', 'issue', '--scope', 'chat', '--usr', 'x', ...cs], "unrecognized arguments: --usr x Did you mean '--user'?");
+  test('unrecognized arguments (no suggestion, as az)', async () => {
+    await usageError(['token', 'issue', '--scope', 'chat', '--usr', 'x', ...cs], 'unrecognized arguments: --usr x');
     await usageError(['user', 'create', 'extra', ...cs], 'unrecognized arguments: extra');
     await usageError(['user', 'create', '--version', ...cs], 'unrecognized arguments: --version');
     await usageError(['--frob', 'user', 'create'], 'unrecognized arguments: --frob user create');
@@ -163,27 +181,30 @@ describe('usage errors: exit 2, the argument named, no stack trace', { concurren
   });
 
   test('an unrecognized argument carrying a connection string or token is not echoed', async () => {
-    const r = await usageError(['user', 'create', '--connection-strin', DEAD], "unrecognized arguments: --connection-strin REDACTED Did you mean '--connection-string'?");
+    const r = await usageError(['user', 'create', '--connection-strin', DEAD], 'unrecognized arguments: --connection-strin REDACTED');
     assert.ok(!r.stderr.includes('c2VjcmV0'), 'the key is not echoed');
     const r2 = await usageError(['user', 'create', `--connectionstring=${DEAD}`], /^ERROR: unrecognized arguments: --connectionstring=REDACTED/);
     assert.ok(!r2.stderr.includes('c2VjcmV0'));
   });
 
-  test("missing connection string: az's exact message, exit 2", async () => {
+  test("missing connection string: az's exact message, exit 1", async () => {
     for (const args of [['user', 'create'], ['token', 'issue', '--scope', 'chat'], ['token', 'revoke', '--user', '8:acs:x_y', '--yes']]) {
-      const r = await usageError(args, MISSING_CS);
-      assert.match(r.stderr, /Run 'acs-identity .+ --help' for usage\./);
+      const r = await usageError(args, MISSING_CS, { code: 1 });
+      assert.equal(r.stderr, `ERROR: ${MISSING_CS}\n`);
     }
-    await usageError(['user', 'create'], MISSING_CS, { env: { AZURE_COMMUNICATION_CONNECTION_STRING: '' } });
+    await usageError(['user', 'create'], MISSING_CS, { env: { AZURE_COMMUNICATION_CONNECTION_STRING: '' }, code: 1 });
   });
 
-  test('a malformed connection string names its source and is never echoed', async () => {
+  test("a malformed connection string: the SDK's message, then its source and what is wrong, never echoed (exit 1)", async () => {
     const bad = 'endpoint=https://x.communication.azure.com/;accesskey=not base64!';
-    const r = await usageError(['user', 'create', '--connection-string', bad], /^ERROR: argument --connection-string: invalid connection string/);
+    const r = await usageError(['user', 'create', '--connection-string', bad], /^ERROR: Invalid connection string\. You can get the connection string/, { code: 1 });
+    assert.match(r.stderr.split('\n')[1], /^ERROR: argument --connection-string: invalid connection string/);
     assert.ok(!r.stderr.includes('not base64!'));
-    const e = await usageError(['user', 'create'], /^ERROR: environment variable AZURE_COMMUNICATION_CONNECTION_STRING: invalid connection string/, {
+    const e = await usageError(['user', 'create'], /^ERROR: Invalid connection string\./, {
       env: { AZURE_COMMUNICATION_CONNECTION_STRING: 'garbage' },
+      code: 1,
     });
+    assert.match(e.stderr.split('\n')[1], /^ERROR: environment variable AZURE_COMMUNICATION_CONNECTION_STRING: invalid connection string/);
     assert.ok(!e.stderr.includes('garbage'));
   });
 
@@ -199,9 +220,9 @@ describe("values the service refuses: sent as az sends them, the service's answe
   });
   after(() => emu?.close());
 
-  async function serviceError(args, expected) {
+  async function serviceError(args, expected, code = 1) {
     const r = await run([...args, '--connection-string', emu.connectionString]);
-    assert.equal(r.code, 1, `exit code of ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.code, code, `exit code of ${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
     assert.match(r.stderr.split('\n')[0], expected);
     assert.doesNotMatch(r.stderr, NO_STACK);
@@ -209,15 +230,17 @@ describe("values the service refuses: sent as az sends them, the service's answe
   }
 
   test('--expires-in-minutes out of 60..1440', async () => {
-    await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '59'], /^ERROR: ValidationError: ExpiresInMinutes value 59 is invalid\./);
-    await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes=1441'], /^ERROR: ValidationError: ExpiresInMinutes value 1441 is invalid\./);
+    const r = await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', '59'], /^ERROR: \(ValidationError\) ExpiresInMinutes value 59 is invalid\./);
+    assert.match(r.stderr, /\nCode: ValidationError\nMessage: ExpiresInMinutes value 59 is invalid\./);
+    assert.doesNotMatch(r.stderr, /tokenExpiresInMinutes|clientId|scopes\[0\]|userObjectId/);
+    await serviceError(['token', 'issue', '--scope', 'chat', '--expires-in-minutes=1441'], /^ERROR: \(ValidationError\) ExpiresInMinutes value 1441 is invalid\./);
   });
 
   test('an unknown scope, a malformed user id, an empty custom id, malformed Teams ids', async () => {
-    await serviceError(['token', 'issue', '--scope', 'chat', 'email'], /^ERROR: ValidationError: .*email/);
-    await serviceError(['user', 'show', '--user', 'bob'], /^ERROR: IdentityNotFound: /);
-    await serviceError(['user', 'create', '--custom-id', ''], /^ERROR: ValidationError: /);
-    await serviceError(['token', 'get-for-teams-user', '--aad-token', 'x', '--client', 'nope', '--aad-user', 'nope'], /^ERROR: (InvalidAccessToken|ValidationError): /);
+    await serviceError(['token', 'issue', '--scope', 'chat', 'email'], /^ERROR: \(ValidationError\) .*email/);
+    await serviceError(['user', 'show', '--user', 'bob'], /^ERROR: \(IdentityNotFound\) /, 3);
+    await serviceError(['user', 'create', '--custom-id', ''], /^ERROR: \(ValidationError\) /);
+    await serviceError(['token', 'get-for-teams-user', '--aad-token', 'x', '--client', 'nope', '--aad-user', 'nope'], /^ERROR: \((InvalidAccessToken|ValidationError)\) /);
   });
 });
 
@@ -238,7 +261,7 @@ describe('start-up', () => {
     assert.equal((await run(['user', 'delete', '-h'], { cli: bareCli() })).code, 0);
     assert.match((await run(['--version'], { cli: bareCli() })).stdout, /^acs-identity \d+\.\d+\.\d+/);
     assert.equal((await run(['tokn'], { cli: bareCli() })).code, 2);
-    assert.equal((await run(['token', 'issue', '--scope', 'chat'], { cli: bareCli() })).code, 2);
+    assert.equal((await run(['token', 'issue'], { cli: bareCli() })).code, 2);
     assert.equal((await run(['token', 'issue', '--scope', 'chat', '--expires-in-minutes', 'x', '--connection-string', DEAD], { cli: bareCli() })).code, 2);
     // A service command does need it: it fails (exit 1, one ERROR line, no stack trace).
     const r = await run(['user', 'create', '--connection-string', DEAD], { cli: bareCli() });
