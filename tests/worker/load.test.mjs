@@ -26,7 +26,8 @@ before(async () => {
   consumer = prepareWorkerConsumer();
   const script = await bundleWorker(consumer, 'load', DEFAULT_ENTRY);
   emulator = await startEmulator();
-  worker = await startWorker(script, { ACS_CONNECTION_STRING: emulator.connectionString, AUTH_JWT_SECRET: HS_SECRET });
+  // Load from a few users: the per-user rate limit (tested in limits.test.mjs) is off here.
+  worker = await startWorker(script, { ACS_CONNECTION_STRING: emulator.connectionString, AUTH_JWT_SECRET: HS_SECRET, RATE_LIMIT_PER_MINUTE: 'off' });
 });
 
 after(async () => {

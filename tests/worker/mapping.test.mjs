@@ -80,6 +80,12 @@ describe('IDENTITY_MAPPING=customId (default)', () => {
   });
 });
 
+/**
+ * The mapping key of an HS256 user: `{namespace}.hs256:{sub}`, the namespace being the first 12
+ * hex digits of SHA-256 of the token's iss (these tokens have none: SHA-256 of "").
+ */
+const kvKey = (sub) => `e3b0c44298fc.hs256:${sub}`;
+
 describe('IDENTITY_MAPPING=kv', () => {
   test('the same sub gets the same identity, stored in IDENTITY_KV', async () => {
     const e1 = await issued(w.kv, 'erin');
@@ -88,24 +94,24 @@ describe('IDENTITY_MAPPING=kv', () => {
     assert.equal(e1, e2);
     assert.notEqual(e1, f);
     const kv = await mf.getKVNamespace('IDENTITY_KV', 'kv');
-    assert.equal(await kv.get('erin'), e1);
-    assert.equal(await kv.get('frank'), f);
+    assert.equal(await kv.get(kvKey('erin')), e1);
+    assert.equal(await kv.get(kvKey('frank')), f);
   });
 
   test('concurrent first requests of one user create one identity', async () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => issued(w.kv, 'grace')));
     assert.equal(new Set(ids).size, 1);
     const kv = await mf.getKVNamespace('IDENTITY_KV', 'kv');
-    assert.equal(await kv.get('grace'), ids[0]);
+    assert.equal(await kv.get(kvKey('grace')), ids[0]);
   });
 
   test('a stored identity that ACS no longer has is replaced', async () => {
     const kv = await mf.getKVNamespace('IDENTITY_KV', 'kv');
     const gone = `8:acs:${emulator.resourceId}_00000000-0000-0000-0000-000000000000`;
-    await kv.put('heidi', gone);
+    await kv.put(kvKey('heidi'), gone);
     const id = await issued(w.kv, 'heidi');
     assert.notEqual(id, gone);
-    assert.equal(await kv.get('heidi'), id);
+    assert.equal(await kv.get(kvKey('heidi')), id);
     assert.equal(await issued(w.kv, 'heidi'), id);
   });
 });
