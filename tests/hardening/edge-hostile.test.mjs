@@ -31,7 +31,9 @@ before(async () => {
   consumer = prepareWorkerConsumer();
   const script = await bundleWorker(consumer, 'hostile', DEFAULT_ENTRY);
   mf = new Miniflare({
-    ...workerOptions(script, { ACS_CONNECTION_STRING: emu.connectionString, AUTH_JWT_SECRET: HS_SECRET }),
+    // One user asks many times here (the per-user rate limit is tested in
+    // tests/worker/limits.test.mjs).
+    ...workerOptions(script, { ACS_CONNECTION_STRING: emu.connectionString, AUTH_JWT_SECRET: HS_SECRET, RATE_LIMIT_PER_MINUTE: 'off' }),
     host: '127.0.0.1',
     port: 0,
   });
