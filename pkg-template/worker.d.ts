@@ -1,12 +1,13 @@
 /**
- * acs-identity/worker: an edge token endpoint for Cloudflare Workers.
+ * acs-identity/worker: a token endpoint for every runtime with fetch handlers — Cloudflare Workers,
+ * Deno (and Deno Deploy), Bun, Node (with {@link toNodeListener}), Vercel and Netlify.
  *
  * The browser of an app asks `POST /token` with `Authorization: Bearer <app token>`; the endpoint
  * verifies the app token, maps its `sub` to a stable ACS identity and answers a short-lived ACS
- * access token. The ACS access key never leaves the Worker. `POST /token` answers 429 `RateLimited`
- * with `Retry-After` when the user is over the rate limit; `DELETE /token` with the app token
- * revokes every ACS token of that user (sign-out) and answers 204 (also for a user without an
- * identity yet).
+ * access token. The ACS access key never leaves the server. `POST /token` answers 429
+ * `RateLimited` with `Retry-After` when the user is over the rate limit; `DELETE /token` with the
+ * app token revokes every ACS token of that user (sign-out) and answers 204 (also for a user
+ * without an identity yet).
  * @packageDocumentation
  */
 
@@ -15,7 +16,10 @@ export interface TokenRateLimiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
-/** The part of a Workers KV namespace the endpoint uses. */
+/**
+ * The part of a Workers KV namespace the endpoint uses. Outside Cloudflare, any object with these
+ * two methods will do (a Deno KV, Redis or database wrapper).
+ */
 export interface IdentityKvNamespace {
   get(key: string): Promise<string | null>;
   put(key: string, value: string): Promise<void>;
@@ -54,7 +58,7 @@ export interface TokenEndpointEnv {
   ALLOWED_SCOPES?: string;
   /** Token lifetime, 60..1440; default 60. Also the longest a caller may ask for. */
   TOKEN_EXPIRES_IN_MINUTES?: string | number;
-  /** `customId` (default: ACS customId = `sub`, preview api-version) or `kv` (needs IDENTITY_KV). */
+  /** `customId` (default: the ACS identity is found by its customId, the user's mapping key) or `kv` (needs IDENTITY_KV). */
   IDENTITY_MAPPING?: 'customId' | 'kv' | (string & {});
   /** KV namespace mapping each user's key → ACS id (IDENTITY_MAPPING=kv). */
   IDENTITY_KV?: IdentityKvNamespace;
@@ -140,6 +144,7 @@ export interface TokenEndpointRequest {
 
 /** The `error.code` of every error answer. */
 export type TokenEndpointErrorCode =
+  | 'BadRequest'
   | 'MissingToken'
   | 'InvalidToken'
   | 'TokenExpired'
@@ -168,3 +173,64 @@ declare const worker: {
   fetch(request: Request, env: TokenEndpointEnv, ctx?: unknown): Promise<Response>;
 };
 export default worker;
+
+/** The part of a `node:http` IncomingMessage that {@link toNodeListener} reads (Express's `req` too). */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  method?: string;
+  url?: string;
+  /** Express: the URL before the mount path was stripped; used when present. */
+  originalUrl?: string;
+  headers: { host?: string; [name: string]: string | string[] | undefined };
+  rawHeaders: string[];
+  readableEnded?: boolean;
+  /** A body a body parser already read (express.json(), express.text(), ...); used when the stream has ended. */
+  body?: unknown;
+  socket?: unknown;
+}
+
+/** The part of a `node:http` ServerResponse that {@link toNodeListener} writes. */
+export interface NodeResponseLike {
+  statusCode: number;
+  statusMessage: string;
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+}
+
+/** A fetch handler: a function of a Request, or an object with `fetch(request, env, ctx)` (the default export). */
+export type FetchHandler =
+  | ((request: Request) => Response | Promise<Response>)
+  | { fetch(request: Request, env: TokenEndpointEnv, ctx?: unknown): Response | Promise<Response> };
+
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /** The `env` passed to an object handler's `fetch` (e.g. `process.env`). Default: `{}`. */
+  env?: TokenEndpointEnv;
+  /**
+   * Request-body bytes read at most (one more is handed to the handler so that it can refuse the
+   * body); default 8192, the endpoint's limit. A longer body is not read further.
+   */
+  bodyLimit?: number;
+}
+
+/**
+ * Wraps a fetch handler as a `(req, res)` listener for `http.createServer`, Express (`app.all`,
+ * `app.use`) and Fastify (`reply.hijack()`, then `listener(request.raw, reply.raw)`). The request
+ * body is streamed to the handler, a client that disconnects aborts `request.signal`, and the
+ * answer is streamed back.
+ *
+ * ```js
+ * import http from 'node:http';
+ * import worker, { toNodeListener } from 'acs-identity/worker';
+ * http.createServer(toNodeListener(worker, { env: process.env })).listen(8787);
+ * ```
+ */
+export function toNodeListener(
+  handler: FetchHandler,
+  options?: NodeListenerOptions,
+): (req: NodeRequestLike, res: NodeResponseLike) => void;

@@ -1,12 +1,13 @@
-// acs-identity/worker: the edge token endpoint for Cloudflare Workers (workerd).
+// acs-identity/worker: the edge token endpoint, for every runtime with fetch handlers.
 //
 //   export { default } from 'acs-identity/worker';              // a ready Worker, configured by env
 //   import { createTokenHandler } from 'acs-identity/worker';   // for apps that route themselves
 //
 // The browser sends `POST /token` with `Authorization: Bearer <app token>`; the answer is
-// `{ user: { communicationUserId }, token, expiresOn }`. The ACS access key stays in the Worker.
+// `{ user: { communicationUserId }, token, expiresOn }`. The ACS access key stays on the server.
 // Every decision is made in Rust (src/core/endpoint.rs); this file only maps options to bindings.
-import './workerd.js'; // instantiates the wasm module (imported by the bundler as a compiled module)
+// It loads no wasm itself: the entries chosen by the export conditions (worker-workerd.js,
+// worker-node.js, worker-browser.js, worker-edge-light.js) instantiate the one shared module first.
 import { TokenEndpoint } from './acs_identity.js';
 
 /** createTokenHandler option → the env binding it stands for. */

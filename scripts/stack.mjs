@@ -1,6 +1,6 @@
 // The local stack of `npm start` (and of the e2e tests, which run exactly this):
 //   emulator         the local ACS Identity service (emulator/server.mjs)
-//   token endpoint   pkg/worker.js bundled as a Worker and run in workerd (Miniflare), bound to the
+//   token endpoint   pkg/worker-workerd.js (acs-identity/worker) bundled as a Worker and run in workerd (Miniflare), bound to the
 //                    emulator's connection string, a random HS256 secret and the demo's origin
 //   demo             a static server for www/ plus /pkg/ (the built package), /config.json and the
 //                    dev-only sign-in POST /dev/sign-in that mints HS256 app tokens
@@ -247,13 +247,13 @@ function startDemoServer({ port, secret, config }) {
   });
 }
 
-/** Bundles pkg/worker.js as wrangler would (workerd conditions; the .wasm stays a module import). */
+/** Bundles pkg/worker-workerd.js (acs-identity/worker's workerd entry) as wrangler would (workerd conditions; the .wasm stays a module import). */
 async function bundleWorker(dir) {
   const { build } = await import('esbuild');
   const scriptPath = join(dir, 'worker.mjs');
   await build({
     stdin: {
-      contents: `export { default } from ${JSON.stringify(join(pkg, 'worker.js'))};\n`,
+      contents: `export { default } from ${JSON.stringify(join(pkg, 'worker-workerd.js'))};\n`,
       resolveDir: root,
       sourcefile: 'token-endpoint.mjs',
       loader: 'js',
@@ -280,7 +280,7 @@ const trimSlash = (u) => String(u).replace(/\/$/, '');
  *   notes: string[], close(): Promise<void> }>}
  */
 export async function startStack({ ports = {} } = {}) {
-  for (const f of ['browser.js', 'worker.js', 'acs_identity_bg.wasm']) {
+  for (const f of ['browser.js', 'worker.js', 'worker-workerd.js', 'acs_identity_bg.wasm']) {
     if (!existsSync(join(pkg, f))) throw new Error(`pkg/${f} is missing: build the package first (npm run build)`);
   }
   if (!existsSync(join(www, 'index.html'))) throw new Error('www/index.html is missing');

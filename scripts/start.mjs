@@ -1,6 +1,6 @@
 // `npm start`: builds what is missing, then runs the local stack on 127.0.0.1 (scripts/stack.mjs):
 //   demo             the demo page (www/) with the built package at /pkg/
-//   token endpoint   the edge token endpoint (pkg/worker.js) in workerd, via Miniflare
+//   token endpoint   the edge token endpoint (acs-identity/worker, pkg/worker-workerd.js) in workerd, via Miniflare
 //   emulator         the local ACS Identity service
 // Prints exactly three lines on stdout (`demo: URL`, `token endpoint: URL`, `emulator: URL`); hints
 // go to stderr. Ctrl-C (SIGINT) or SIGTERM stops all three and exits 0.

@@ -11,17 +11,14 @@ import { startEmulator } from '../../emulator/server.mjs';
 import {
   HS_SECRET,
   addFault,
-  bundleWorker,
   call,
   claimsFor,
-  cleanBundles,
   clearFaults,
   emulatorStats,
   introspect,
-  prepareWorkerConsumer,
   signJwt,
-  startWorker,
 } from '../worker/helpers.mjs';
+import { ENDPOINT_RUNTIMES, startEndpoint } from '../worker/runtimes.mjs';
 
 const lib = await import(pathToFileURL(join(root, 'pkg', 'node.js')).href);
 
@@ -115,8 +112,8 @@ describe('client fault matrix', () => {
   }
 });
 
-describe('edge endpoint fault matrix', () => {
-  let consumer;
+// The endpoint in every runtime (tests/worker/runtimes.mjs), with short time limits.
+for (const runtime of ENDPOINT_RUNTIMES) describe(`edge endpoint fault matrix (${runtime})`, () => {
   let worker;
   const ENTRY = `
 import { createTokenHandler } from 'acs-identity/worker';
@@ -129,14 +126,9 @@ export default {
 };
 `;
   before(async () => {
-    consumer = prepareWorkerConsumer();
-    const script = await bundleWorker(consumer, 'faults', ENTRY);
-    worker = await startWorker(script, { ACS_CONNECTION_STRING: emu.connectionString, AUTH_JWT_SECRET: HS_SECRET });
+    worker = await startEndpoint(runtime, { entry: ENTRY, bindings: { ACS_CONNECTION_STRING: emu.connectionString, AUTH_JWT_SECRET: HS_SECRET } });
   });
-  after(async () => {
-    await worker?.mf.dispose();
-    cleanBundles(consumer);
-  });
+  after(() => worker?.close());
 
   for (const fault of FAULTS) {
     test(`POST /token under upstream ${fault.name}`, async () => {

@@ -1,6 +1,10 @@
 // Type-checked against the installed package: acs-identity/worker's types (worker.d.ts).
-import worker, { createTokenHandler } from 'acs-identity/worker';
+import worker, { createTokenHandler, toNodeListener } from 'acs-identity/worker';
 import type {
+  FetchHandler,
+  NodeListenerOptions,
+  NodeRequestLike,
+  NodeResponseLike,
   TokenEndpointEnv,
   TokenEndpointError,
   TokenEndpointErrorCode,
@@ -50,6 +54,23 @@ void use;
 createTokenHandler({ identityMapping: 'ldap' });
 // @ts-expect-error the handler takes a Request
 handler('https://x.example/token');
+
+// toNodeListener: a function handler, the default export with an env, options.
+const fromHandler: (req: NodeRequestLike, res: NodeResponseLike) => void = toNodeListener(handler);
+const fromWorker = toNodeListener(worker, { env: { ACS_CONNECTION_STRING: 'x', AUTH_JWT_SECRET: 'y' } });
+const listenerOptions: NodeListenerOptions = { bodyLimit: 4096 };
+const plain: FetchHandler = (r: Request) => new Response(r.url);
+toNodeListener(plain, listenerOptions);
+toNodeListener({ fetch: async (r: Request) => new Response(r.method) });
+void fromHandler;
+void fromWorker;
+
+// @ts-expect-error the handler must take a Request and answer a Response
+toNodeListener((r: Request) => r.url);
+// @ts-expect-error bodyLimit is a number
+toNodeListener(handler, { bodyLimit: '8k' });
+// @ts-expect-error a listener takes a request and a response
+fromHandler({});
 
 // Limits and trust options.
 const limited: TokenHandlerOptions = {
