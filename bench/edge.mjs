@@ -2,6 +2,7 @@
 // (acs-identity/worker) in workerd (Miniflare), at concurrency 1 and 50, against the baseline of
 // calling the emulator directly from Node with our client (the same upstream call the Worker makes:
 // createUserAndToken(['chat', 'voip'], { customId: sub }) on the preview api-version).
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { Miniflare } from 'miniflare';
 import { onCleanup } from './lib/procs.mjs';
@@ -91,5 +92,101 @@ export async function measureEdge({ workerFile, emulator, Client, rounds, plan }
   } finally {
     await mf.dispose();
     unregister();
+  }
+}
+
+/**
+ * Starts the ready endpoint in `runtime` on a free loopback port: workerd (Miniflare with a socket,
+ * the wrangler-style bundle) or a Node / Deno / Bun process running bench/edge-server.mjs.
+ * @returns {Promise<{ url: string, close(): Promise<void> }>}
+ */
+async function startRuntime(runtime, { benchDir, workerFile, cmd, env }) {
+  if (runtime === 'workerd') {
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: workerFile,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2025-01-01',
+      bindings: env,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const unregister = onCleanup(() => mf.dispose());
+    const url = (await mf.ready).toString().replace(/\/$/, '');
+    return { url, close: async () => (await mf.dispose(), unregister()) };
+  }
+  const args = runtime === 'deno' ? ['run', '--quiet', '--allow-read', '--allow-net', 'edge-server.mjs'] : ['edge-server.mjs'];
+  const child = spawn(cmd, [...args, JSON.stringify(env)], { cwd: benchDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const unregister = onCleanup(close);
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${runtime}: the endpoint did not start in 30 s\n${err}`)), 30_000);
+    child.stderr.on('data', (d) => (err += d));
+    exited.then((code) => (clearTimeout(timer), reject(new Error(`${runtime}: the endpoint exited with ${code}\n${err}`))));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /\{"port":(\d+)\}/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { url: `http://127.0.0.1:${port}`, close: async () => (await close(), unregister()) };
+}
+
+/**
+ * The same load against the ready endpoint hosted by each runtime — workerd (Miniflare with a
+ * socket), Node (`http.createServer(toNodeListener(...))`), Deno (`Deno.serve`), Bun
+ * (`Bun.serve`) — each on a loopback port, requests from this process's `fetch`, the emulator
+ * upstream. Runtimes take turns round by round (the order rotates), so machine load hits all alike.
+ * @param {{ benchDir: string, workerFile: string, emulator: { connectionString: string },
+ *   runtimes: Record<string, string|null>, rounds: number, plan: Array<{ concurrency: number, requests: number }> }} o
+ *   `runtimes`: name → executable (null for workerd)
+ */
+export async function measureEdgeRuntimes({ benchDir, workerFile, emulator, runtimes, rounds, plan }) {
+  const tokens = Array.from({ length: USERS }, (_, u) => appToken(`bench-user-${u}`));
+  // Throughput, not the per-user rate limit (off where the endpoint has one: each user asks many times).
+  const env = { ACS_CONNECTION_STRING: emulator.connectionString, AUTH_JWT_SECRET: SECRET, IDENTITY_MAPPING: 'customId', RATE_LIMIT_PER_MINUTE: 'off' };
+  const names = Object.keys(runtimes);
+  const servers = {};
+  try {
+    for (const name of names) servers[name] = await startRuntime(name, { benchDir, workerFile, cmd: runtimes[name], env });
+    const call = (name) => async (i) => {
+      const res = await fetch(`${servers[name].url}/token`, { method: 'POST', headers: { authorization: `Bearer ${tokens[i % USERS]}` } });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${name}: the token endpoint answered ${res.status}: ${text.slice(0, 300)}`);
+    };
+    // Warm-up: every user's identity exists, every runtime has compiled its hot paths.
+    for (const name of names) await pool(USERS * 2, 10, call(name));
+
+    const out = [];
+    for (const { concurrency, requests } of plan) {
+      const runs = Object.fromEntries(names.map((n) => [n, { rps: [], ms: [] }]));
+      for (let r = 0; r < rounds; r++) {
+        const order = names.map((_, k) => names[(k + r) % names.length]);
+        for (const name of order) {
+          const { ms, elapsed } = await pool(requests, concurrency, call(name));
+          runs[name].rps.push((requests * 1000) / elapsed);
+          runs[name].ms.push(...ms);
+        }
+      }
+      const lat = (ms) => ({ p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length });
+      out.push({
+        concurrency,
+        requestsPerRound: requests,
+        rounds,
+        runtimes: Object.fromEntries(names.map((n) => [n, { rps: summary(runs[n].rps), latencyMs: lat(runs[n].ms), rpsSamples: runs[n].rps }])),
+      });
+    }
+    return out;
+  } finally {
+    for (const s of Object.values(servers)) await s.close().catch(() => {});
   }
 }

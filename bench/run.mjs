@@ -3,7 +3,10 @@
 // official SDK (@azure/communication-identity), measured in the same run. Writes bench/results.json,
 // bench/charts/*.svg and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
-//   node bench/run.mjs [--quick] [--only size,signing,native,roundtrip,cold,edge] [--no-report | --report]
+//   node bench/run.mjs [--quick] [--only size,signing,native,roundtrip,cold,edge,edge-runtimes] [--no-report | --report | --merge]
+//
+// `--merge` (with --only): the phases measured replace theirs in the committed bench/results.json,
+// the others keep their committed numbers, and BENCHMARKS.md is regenerated from the merged file.
 //
 // Builds pkg/ first when it is stale (scripts/build.mjs) and measures a private copy of it (other
 // builds may replace pkg/ meanwhile). Starts only loopback servers and child processes, and ends
@@ -16,7 +19,7 @@ import { measureSize } from './size.mjs';
 import { signingChromium, signingNative, signingRuntimes } from './signing.mjs';
 import { measureRoundTrips } from './roundtrip.mjs';
 import { bundleWorkers, coldChromium, coldProcesses, coldWorkerd } from './coldstart.mjs';
-import { measureEdge } from './edge.mjs';
+import { measureEdge, measureEdgeRuntimes } from './edge.mjs';
 import { cleanupAll, startEmulatorProcess } from './lib/procs.mjs';
 import { bundlePages, startWeb, withPage } from './lib/web.mjs';
 import { machine, versions } from './lib/env.mjs';
@@ -116,7 +119,7 @@ async function main() {
 
   let emulator = null;
   try {
-    if (want('size') || want('roundtrip') || want('edge')) {
+    if (want('size') || want('roundtrip') || want('edge') || want('edge-runtimes')) {
       emulator = await startEmulatorProcess(root);
     }
 
@@ -172,6 +175,15 @@ async function main() {
         measureEdge({ workerFile: results.size.files.worker, emulator, Client: CommunicationIdentityClient, ...PLAN.edge }),
       );
     }
+
+    // 6. The edge endpoint hosted by each runtime, on a loopback socket.
+    if (want('edge-runtimes') && emulator && results.size?.files?.worker) {
+      const hosts = { workerd: null, node: process.execPath };
+      for (const r of ['deno', 'bun']) if (runtimes[r]) hosts[r] = runtimes[r];
+      results.edgeRuntimes = await phase('edge: runtimes', () =>
+        measureEdgeRuntimes({ benchDir, workerFile: results.size.files.worker, emulator, runtimes: hosts, ...PLAN.edge }),
+      );
+    }
   } finally {
     await web?.close();
     await emulator?.close();
@@ -182,6 +194,13 @@ async function main() {
   results.totalSeconds = (Date.now() - t0) / 1000;
   if (results.size?.files) delete results.size.files; // machine paths
   if (results.size?.worker) delete results.size.worker.file;
+  if (only && args.includes('--merge')) {
+    const merged = mergeIntoCommitted(results);
+    writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(merged, null, 2)}\n`);
+    writeReport({ results: merged, benchDir, root });
+    log(`merged ${[...only].join(', ')} into bench/results.json; wrote bench/charts/*.svg and BENCHMARKS.md in ${results.totalSeconds.toFixed(0)} s`);
+    return;
+  }
   // A partial run (--only) does not overwrite the committed report unless --report is given.
   if (!args.includes('--no-report') && (!only || args.includes('--report'))) {
     writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -191,6 +210,32 @@ async function main() {
     writeFileSync(join(work, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     log(`wrote bench/.work/results.json in ${results.totalSeconds.toFixed(0)} s`);
   }
+}
+
+/** Phase name (--only) → its key in results.json. */
+const RESULT_KEYS = { size: 'size', signing: 'signing', native: 'native', roundtrip: 'roundtrip', cold: 'cold', edge: 'edge', 'edge-runtimes': 'edgeRuntimes' };
+
+/**
+ * The committed results with the phases of this partial run replaced (size only when asked for:
+ * it always runs, as the other phases need its bundles). Each merged phase records when and on
+ * what load it was measured, in `partialRuns`.
+ */
+function mergeIntoCommitted(results) {
+  const committed = JSON.parse(readFileSync(join(benchDir, 'results.json'), 'utf8'));
+  const phases = [...only].filter((p) => RESULT_KEYS[p]);
+  for (const p of phases) committed[RESULT_KEYS[p]] = results[RESULT_KEYS[p]];
+  const run = {
+    phases,
+    generatedAt: results.generatedAt,
+    quick: results.quick,
+    package: results.package,
+    loadAverage: { start: results.machine.loadAverage, end: results.machine.loadAverageAtEnd },
+    versions: results.versions,
+    seconds: results.totalSeconds,
+  };
+  committed.partialRuns = [...(committed.partialRuns ?? []).filter((r) => !r.phases.every((p) => phases.includes(p))), run];
+  if (phases.includes('edge') || phases.includes('edge-runtimes')) committed.plan = { ...committed.plan, edge: results.plan.edge };
+  return committed;
 }
 
 try {

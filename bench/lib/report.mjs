@@ -233,8 +233,31 @@ function charts(r, dir) {
       }),
     );
   }
+  if (ok(r.edgeRuntimes) && Array.isArray(r.edgeRuntimes)) {
+    const colors = { workerd: COLORS.ours, node: COLORS.alt, deno: COLORS.native, bun: COLORS.sdk };
+    save(
+      'edge-runtimes',
+      barChart({
+        title: 'Edge token endpoint by host runtime: requests per second (larger is better)',
+        subtitle: 'POST /token over a loopback socket, the same load for each; median, p10–p90 of rounds',
+        unit: '/s',
+        groups: r.edgeRuntimes.map((e) => ({
+          label: `concurrency ${e.concurrency}`,
+          bars: Object.entries(e.runtimes).map(([name, x]) => ({ label: RUNTIME_LABELS[name] ?? name, value: x.rps.median, lo: x.rps.p10, hi: x.rps.p90, color: colors[name] ?? COLORS.base })),
+        })),
+      }),
+    );
+  }
   return out;
 }
+
+const RUNTIME_LABELS = { workerd: 'workerd', node: 'Node', deno: 'Deno', bun: 'Bun' };
+const HOSTS = {
+  workerd: 'Miniflare, its socket',
+  node: '`http.createServer(toNodeListener(worker))`',
+  deno: '`Deno.serve`',
+  bun: '`Bun.serve`',
+};
 
 /** The verdicts of the targets, from one run's results. */
 export function targets(r) {
@@ -321,6 +344,14 @@ export function writeReport({ results: r, benchDir, root }) {
   if (ok(pre)) rows.push(['Cold start, Chromium, the `.wasm` preloaded from the HTML', `**${fmt(pre.sinceOriginMs.median / cc.sdk.sinceOriginMs.median, 3)}×** the SDK’s time`, `${fmt(pre.sinceOriginMs.median, 3)} vs ${fmt(cc.sdk.sinceOriginMs.median, 3)} ms`]);
   if (ok(r.edge) && Array.isArray(r.edge)) {
     for (const e of r.edge) rows.push([`Edge endpoint throughput, concurrency ${e.concurrency}`, `${ratio(e.rpsRatio)} of calling the service directly`, `${n0(e.edge.rps.median)} vs ${n0(e.direct.rps.median)} requests/s; p50 ${fmt(e.edge.latencyMs.p50, 3)} ms vs ${fmt(e.direct.latencyMs.p50, 3)} ms`]);
+  }
+  if (ok(r.edgeRuntimes) && Array.isArray(r.edgeRuntimes)) {
+    const e = r.edgeRuntimes.at(-1);
+    const w = e.runtimes.workerd;
+    for (const [name, x] of Object.entries(e.runtimes)) {
+      if (name === 'workerd' || !w) continue;
+      rows.push([`Edge endpoint in ${RUNTIME_LABELS[name] ?? name}, concurrency ${e.concurrency}`, `**${fmt(x.rps.median / w.rps.median, 3)}×** the throughput in workerd`, `${n0(x.rps.median)} vs ${n0(w.rps.median)} requests/s; p50 / p99 ${fmt(x.latencyMs.p50, 3)} / ${fmt(x.latencyMs.p99, 3)} ms`]);
+    }
   }
   p(table(['', 'acs-identity, ratio (p10–p90)', 'absolute (median)'], rows), '');
 
@@ -539,6 +570,29 @@ export function writeReport({ results: r, benchDir, root }) {
     );
   } else p(errOf(r.edge), '');
 
+  p('### The endpoint in each runtime', '');
+  if (ok(r.edgeRuntimes) && Array.isArray(r.edgeRuntimes)) {
+    const run = (r.partialRuns ?? []).find((x) => x.phases.includes('edge-runtimes'));
+    const when = run
+      ? ` Measured in a separate run (\`node bench/run.mjs --only edge-runtimes --merge\`) on ${run.generatedAt.slice(0, 10)}, load average ${run.loadAverage.start.join(', ')} at its start and ${run.loadAverage.end.join(', ')} at its end.`
+      : '';
+    const names = Object.keys(r.edgeRuntimes[0].runtimes);
+    p(
+      `The same ready endpoint (\`export default\` of \`acs-identity/worker\`, \`IDENTITY_MAPPING=customId\`) hosted by each runtime and reached over a loopback socket with Node’s \`fetch\` — workerd through Miniflare’s socket (the bundle as wrangler makes it), Node with \`http.createServer(toNodeListener(worker))\`, Deno with \`Deno.serve\`, Bun with \`Bun.serve\` — the emulator upstream in its own process. The load is the one above (100 users, identities created in a warm-up, ${r.edgeRuntimes[0].rounds} rounds of ${r.edgeRuntimes.map((e) => `${e.requestsPerRound} requests at concurrency ${e.concurrency}`).join(' and ')}); the runtimes take turns round by round, in a rotating order. The load generator, the endpoint and the emulator share the machine's two cores, so the figures compare the hosts; they are not capacity figures.${when}`,
+      '',
+      table(
+        ['runtime', 'host', ...r.edgeRuntimes.flatMap((e) => [`req/s at ${e.concurrency} (p10–p90)`, `p50 / p99 ms at ${e.concurrency}`])],
+        names.map((n) => [
+          RUNTIME_LABELS[n] ?? n,
+          HOSTS[n] ?? '',
+          ...r.edgeRuntimes.flatMap((e) => [spread(e.runtimes[n].rps), `${fmt(e.runtimes[n].latencyMs.p50, 3)} / ${fmt(e.runtimes[n].latencyMs.p99, 3)}`]),
+        ]),
+      ),
+      '',
+      img('edge-runtimes', 'edge endpoint by runtime chart'),
+    );
+  } else p(errOf(r.edgeRuntimes), '');
+
   // ---- analysis --------------------------------------------------------------------------------
   const analysis = join(benchDir, 'analysis.md');
   if (existsSync(analysis)) p(readFileSync(analysis, 'utf8').trim(), '');
@@ -550,6 +604,7 @@ export function writeReport({ results: r, benchDir, root }) {
     'npm run bench              # about 3–5 minutes on 2 busy cores; writes bench/results.json, bench/charts/*.svg, BENCHMARKS.md',
     'node bench/run.mjs --quick # few samples, to try the script',
     'node bench/run.mjs --only signing,cold --no-report   # some benchmarks; results in bench/.work/results.json',
+    'node bench/run.mjs --only edge-runtimes --merge      # some benchmarks, merged into bench/results.json and this page',
     '```',
     '',
     'Raw samples of every benchmark are in `bench/results.json`.',

@@ -4,7 +4,7 @@
 // limiter) and sign-out revocation (DELETE /token).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENDPOINT_RUNTIMES, cleanEndpoints, startEndpoints } from './runtimes.mjs';
+import { ENDPOINT_RUNTIMES, startEndpoints } from './runtimes.mjs';
 import { HS_SECRET, claimsFor, emulatorStats, introspect, signJwt, startEmulator } from './helpers.mjs';
 
 const APP = 'https://app.example.test';
@@ -58,7 +58,6 @@ before(async () => {
 });
 after(async () => {
   await emulator?.close();
-  cleanEndpoints();
 });
 
 for (const runtime of ENDPOINT_RUNTIMES) {

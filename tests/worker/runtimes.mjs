@@ -1,6 +1,6 @@
 // The token endpoint served by each fetch runtime, for suites that run one case list everywhere:
-//   workerd — the entry bundled as wrangler bundles it, in Miniflare, each endpoint on its own
-//             loopback socket (Miniflare's direct sockets);
+//   workerd — the entry bundled as wrangler bundles it, in Miniflare: `fetch` goes through
+//             Miniflare's dispatchFetch, and each endpoint also has its own loopback socket (`url`);
 //   node    — `http.createServer(toNodeListener(...))` in a child Node process;
 //   deno    — `Deno.serve` in a child Deno process (--allow-read --allow-net);
 //   bun     — `Bun.serve` in a child Bun process.
@@ -25,7 +25,7 @@ import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { prepareConsumer, root, tmp } from '../support/consumer.mjs';
-import { bundleWorker, cleanBundles } from '../support/workerd.mjs';
+import { bundleWorker } from '../support/workerd.mjs';
 
 /** Every runtime the endpoint suites run in, in this order. */
 export const ALL_ENDPOINT_RUNTIMES = Object.freeze(['workerd', 'node', 'deno', 'bun']);
@@ -72,6 +72,7 @@ function consumer() {
  * @property {string} url        `http://127.0.0.1:<port>` (no trailing slash)
  * @property {number} port
  * @property {(path: string, init?: RequestInit) => Promise<Response>} fetch  `fetch(url + path, init)`
+ *   (in workerd: Miniflare's dispatchFetch to the worker)
  * @property {{ get(key: string): Promise<string|null>, put(key: string, value: string): Promise<void> } | undefined} kv
  *   the endpoint's IDENTITY_KV as seen from the test (undefined without `kv`)
  * @property {() => string} output  what the runtime printed so far (stdout and stderr: the endpoint's logs)
@@ -132,6 +133,7 @@ async function startWorkerd(defs) {
       ratelimits: Object.fromEntries(
         Object.entries(def.ratelimits ?? {}).map(([binding, { limit, period = 60 }]) => [binding, { simple: { limit, period } }]),
       ),
+      routes: [`${name.toLowerCase()}.test/*`],
       unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       ...def.workerd,
     });
@@ -147,7 +149,12 @@ async function startWorkerd(defs) {
         const ns = () => mf.getKVNamespace('IDENTITY_KV', name);
         kv = { get: async (key) => (await ns()).get(key), put: async (key, value) => (await ns()).put(key, value) };
       }
-      endpoints[name] = endpointOf('workerd', url, kv);
+      // Requests go through Miniflare's dispatchFetch (routed by host name), which holds up under
+      // load; `url` / `port` are the worker's own socket, for raw HTTP.
+      endpoints[name] = {
+        ...endpointOf('workerd', url, kv),
+        fetch: (path, init) => mf.dispatchFetch(`http://${name.toLowerCase()}.test${path}`, init),
+      };
     }
     let closed = false;
     return {
@@ -257,11 +264,4 @@ async function startChild(runtime, defs) {
     endpoints[name] = endpointOf(runtime, `http://127.0.0.1:${info.ports[name]}`, kv);
   }
   return { runtime, endpoints, output: () => out, close };
-}
-
-/** Removes what this process left in the consumer project (bundles and entries). */
-export function cleanEndpoints() {
-  if (!consumerDir) return;
-  cleanBundles(consumerDir);
-  removeFiles(consumerDir, `ep-entry-${process.pid}-`, `ep-config-${process.pid}-`);
 }

@@ -13,7 +13,7 @@ import { createHmac, sign as cryptoSign } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENDPOINT_RUNTIMES, cleanEndpoints, startEndpoints } from './runtimes.mjs';
+import { ENDPOINT_RUNTIMES, startEndpoints } from './runtimes.mjs';
 import { HS_SECRET, claimsFor, emulatorStats, introspect, makeKeys, nowSeconds, root, serveJwks, signJwt, startEmulator } from './helpers.mjs';
 
 const ISS = 'https://issuer.example.test/';
@@ -122,7 +122,6 @@ before(async () => {
 after(async () => {
   await Promise.all([jwks?.close(), redirect?.close(), redirectTarget?.close(), endless?.close()]);
   await emulator?.close();
-  cleanEndpoints();
 });
 
 for (const runtime of ENDPOINT_RUNTIMES) {
