@@ -4,9 +4,17 @@
  *
  * The browser of an app asks `POST /token` with `Authorization: Bearer <app token>`; the endpoint
  * verifies the app token, maps its `sub` to a stable ACS identity and answers a short-lived ACS
- * access token. The ACS access key never leaves the server.
+ * access token. The ACS access key never leaves the server. `POST /token` answers 429
+ * `RateLimited` with `Retry-After` when the user is over the rate limit; `DELETE /token` with the
+ * app token revokes every ACS token of that user (sign-out) and answers 204 (also for a user
+ * without an identity yet).
  * @packageDocumentation
  */
+
+/** The part of a Workers Rate Limiting binding the endpoint uses (`[[ratelimits]]` in wrangler.toml). */
+export interface TokenRateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
 
 /**
  * The part of a Workers KV namespace the endpoint uses. Outside Cloudflare, any object with these
@@ -23,21 +31,36 @@ export interface TokenEndpointEnv {
   ACS_CONNECTION_STRING?: string;
   /** HS256 secret of the app tokens (raw text, at least 32 bytes) — a secret. */
   AUTH_JWT_SECRET?: string;
-  /** JWKS of the app tokens' issuer (RS256 and ES256 keys). At least one of this and AUTH_JWT_SECRET. */
+  /**
+   * JWKS of the app tokens' issuer (RS256 and ES256 keys). At least one of this and AUTH_JWT_SECRET.
+   * With it, AUTH_ISSUER is required, and AUTH_AUDIENCE unless AUTH_AUDIENCE_OPTIONAL is `true`.
+   */
   AUTH_JWKS_URL?: string;
-  /** Required `iss` of app tokens, when set. */
+  /** Required `iss` of app tokens (required itself with AUTH_JWKS_URL). */
   AUTH_ISSUER?: string;
-  /** Required `aud` (string, or one of an array) of app tokens, when set. */
+  /** Required `aud` (string, or one of an array) of app tokens (required itself with AUTH_JWKS_URL). */
   AUTH_AUDIENCE?: string;
+  /** `true`: accept JWKS tokens without checking `aud` (only for an issuer that mints tokens for this app alone). */
+  AUTH_AUDIENCE_OPTIONAL?: 'true' | 'false' | boolean | (string & {});
+  /** Longest app-token lifetime accepted (`exp − iat`, or `exp − now` without `iat`), 1..525600 minutes; default 1440. */
+  AUTH_MAX_TOKEN_LIFETIME_MINUTES?: string | number;
+  /** Comma-separated accepted `typ` header values, e.g. `JWT,at+jwt`; default: any. */
+  AUTH_TOKEN_TYPES?: string;
+  /** Prefix of every identity mapping key instead of a hash of `iss` (1-64 of `A-Za-z0-9._-`). */
+  IDENTITY_NAMESPACE?: string;
+  /** In-process limit of token requests per user per minute (per instance); default 10; `0` or `off` disables. */
+  RATE_LIMIT_PER_MINUTE?: string | number;
+  /** A Workers Rate Limiting binding; when bound it limits token requests per user instead of RATE_LIMIT_PER_MINUTE. */
+  TOKEN_RATE_LIMITER?: TokenRateLimiter;
   /** Comma-separated origins allowed to call cross-origin (exact match), e.g. `https://app.example.com`. */
   ALLOWED_ORIGINS?: string;
   /** Comma-separated scopes a caller may ask for; default `chat,voip`. */
   ALLOWED_SCOPES?: string;
-  /** Default token lifetime, 60..1440; default 60. */
+  /** Token lifetime, 60..1440; default 60. Also the longest a caller may ask for. */
   TOKEN_EXPIRES_IN_MINUTES?: string | number;
-  /** `customId` (default: ACS customId = `sub`, preview api-version) or `kv` (needs IDENTITY_KV). */
+  /** `customId` (default: the ACS identity is found by its customId, the user's mapping key) or `kv` (needs IDENTITY_KV). */
   IDENTITY_MAPPING?: 'customId' | 'kv' | (string & {});
-  /** KV namespace mapping `sub` → ACS id (IDENTITY_MAPPING=kv). */
+  /** KV namespace mapping each user's key → ACS id (IDENTITY_MAPPING=kv). */
   IDENTITY_KV?: IdentityKvNamespace;
   [binding: string]: unknown;
 }
@@ -66,7 +89,23 @@ export interface TokenHandlerOptions {
   identityMapping?: 'customId' | 'kv';
   /** IDENTITY_KV */
   kv?: IdentityKvNamespace;
-  /** ACS api-version; default `2025-03-02-preview` for customId mapping, `2025-06-30` for kv. */
+  /** AUTH_AUDIENCE_OPTIONAL */
+  audienceOptional?: boolean | 'true' | 'false';
+  /** AUTH_MAX_TOKEN_LIFETIME_MINUTES */
+  maxTokenLifetimeMinutes?: number | string;
+  /** AUTH_TOKEN_TYPES (an array is joined with commas) */
+  tokenTypes?: string | readonly string[];
+  /** IDENTITY_NAMESPACE */
+  identityNamespace?: string;
+  /** RATE_LIMIT_PER_MINUTE (`0` or `'off'` disables the in-process limiter) */
+  rateLimitPerMinute?: number | 'off' | (string & {});
+  /** TOKEN_RATE_LIMITER */
+  rateLimiter?: TokenRateLimiter;
+  /**
+   * ACS api-version; default `2025-03-02-preview` (it has `customId`, which makes identity creation
+   * idempotent). A version without `customId` works only with `identityMapping: 'kv'`, and then
+   * instances mapping a new user at the same moment may create two identities.
+   */
   apiVersion?: string;
   /** Serve `{basePath}/token` and `{basePath}/healthz`, e.g. `/api/acs`. Default: `/token`, `/healthz`. */
   basePath?: string;
@@ -99,7 +138,7 @@ export interface TokenEndpointResponse {
 export interface TokenEndpointRequest {
   /** A subset of ALLOWED_SCOPES; default: all of them. */
   scopes?: string[];
-  /** 60..1440; default TOKEN_EXPIRES_IN_MINUTES. */
+  /** 60..TOKEN_EXPIRES_IN_MINUTES; default TOKEN_EXPIRES_IN_MINUTES. */
   expiresInMinutes?: number;
 }
 
@@ -118,6 +157,7 @@ export type TokenEndpointErrorCode =
   | 'NotFound'
   | 'MethodNotAllowed'
   | 'PayloadTooLarge'
+  | 'RateLimited'
   | 'ConfigurationError'
   | 'InternalError'
   | 'UpstreamError'

@@ -22,6 +22,12 @@ const OPTION_BINDINGS = [
   ['tokenExpiresInMinutes', 'TOKEN_EXPIRES_IN_MINUTES'],
   ['identityMapping', 'IDENTITY_MAPPING'],
   ['kv', 'IDENTITY_KV'],
+  ['audienceOptional', 'AUTH_AUDIENCE_OPTIONAL'],
+  ['identityNamespace', 'IDENTITY_NAMESPACE'],
+  ['maxTokenLifetimeMinutes', 'AUTH_MAX_TOKEN_LIFETIME_MINUTES'],
+  ['tokenTypes', 'AUTH_TOKEN_TYPES'],
+  ['rateLimitPerMinute', 'RATE_LIMIT_PER_MINUTE'],
+  ['rateLimiter', 'TOKEN_RATE_LIMITER'],
 ];
 
 function bindingsOf(options) {
@@ -30,6 +36,7 @@ function bindingsOf(options) {
   for (const [option, name] of OPTION_BINDINGS) {
     let value = options[option] !== undefined ? options[option] : env[name];
     if (Array.isArray(value)) value = value.join(',');
+    else if (typeof value === 'boolean') value = String(value);
     bindings[name] = value;
   }
   return bindings;

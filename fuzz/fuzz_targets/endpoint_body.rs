@@ -1,6 +1,6 @@
 //! The edge token endpoint's request body (`endpoint::parse_body`) and `Content-Length` check,
 //! under three configurations: never panics; an accepted body asks for allowed, distinct scopes
-//! and 60..=1440 minutes (the defaults for an empty body); a refused one is 400, 403 or 413
+//! and 60..=TOKEN_EXPIRES_IN_MINUTES minutes (the defaults for an empty body); a refused one is 400, 403 or 413
 //! (413 exactly when the body is over 8 KiB); a JSON body answers as its compact form does.
 #![no_main]
 
@@ -28,6 +28,8 @@ fn configs() -> &'static [Config] {
                 &[
                     ("ACS_CONNECTION_STRING", CS),
                     ("AUTH_JWKS_URL", "https://login.example.com/keys"),
+                    ("AUTH_ISSUER", "https://login.example.com/"),
+                    ("AUTH_AUDIENCE", "app"),
                     ("ALLOWED_SCOPES", "chat, voip, chat.join, voip.join"),
                     ("TOKEN_EXPIRES_IN_MINUTES", "120"),
                 ],
@@ -56,7 +58,10 @@ fuzz_target!(|data: &[u8]| {
                     assert!(config.allowed_scopes.contains(s), "{s:?} is not allowed");
                     assert!(!request.scopes[..i].contains(s), "{s:?} twice");
                 }
-                assert!((60..=1440).contains(&request.expires_in_minutes));
+                // TOKEN_EXPIRES_IN_MINUTES is the default and the cap.
+                assert!(
+                    (60..=config.default_expires_in_minutes).contains(&request.expires_in_minutes)
+                );
                 if data.is_empty() {
                     assert_eq!(request.scopes, config.allowed_scopes);
                     assert_eq!(

@@ -12,9 +12,9 @@
 #![no_main]
 
 use acs_identity::core::endpoint::{
-    bearer_token, check_claims, jwks_action, key_candidates, parse_jwks, verify_token, Config,
-    JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, Verification, CLOCK_SKEW_MS, MAX_SUB_BYTES,
-    MAX_SUB_CHARS,
+    bearer_token, check_claims, is_low_s, jwks_action, key_candidates, mapping_key, parse_jwks,
+    verify_token, Config, JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, TrustSource,
+    Verification, CLOCK_SKEW_MS, MAX_KEY_CHARS, MAX_SUB_BYTES, MAX_SUB_CHARS,
 };
 use acs_identity::core::json::Json;
 use acs_identity_fuzz::{
@@ -56,6 +56,9 @@ fn configs() -> &'static [(Config, Option<&'static str>)] {
                 make(&[
                     ("ACS_CONNECTION_STRING", CS),
                     ("AUTH_JWKS_URL", "https://login.example.com/keys"),
+                    ("AUTH_ISSUER", ISSUER),
+                    ("AUTH_AUDIENCE_OPTIONAL", "true"),
+                    ("AUTH_TOKEN_TYPES", "JWT,at+jwt"),
                 ]),
                 None,
             ),
@@ -152,7 +155,14 @@ fn check_token(token: &str, now_ms: i64) {
                 assert!(matches!(claims, Json::Object(_)));
                 match check_claims(config, &claims, now_ms) {
                     Ok(sub) => {
-                        assert!(!sub.is_empty());
+                        assert!(!sub.trim().is_empty());
+                        assert!(!sub.chars().any(char::is_control));
+                        for source in [TrustSource::Secret, TrustSource::Jwks] {
+                            if let Ok(key) = mapping_key(config, source, &claims, &sub) {
+                                assert!(key.ends_with(&format!(".{}:{sub}", source.as_str())));
+                                assert!(key.chars().count() <= MAX_KEY_CHARS);
+                            }
+                        }
                         assert!(sub.chars().count() <= MAX_SUB_CHARS && sub.len() <= MAX_SUB_BYTES);
                         assert_eq!(claims.get("sub").and_then(Json::as_str), Some(sub.as_str()));
                         let exp = claims
@@ -182,6 +192,7 @@ fn check_token(token: &str, now_ms: i64) {
                 assert!(!check.signature.is_empty());
                 if check.alg == KeyAlg::Es256 {
                     assert_eq!(check.signature.len(), 64);
+                    assert!(is_low_s(&check.signature), "a high-S ES256 signature");
                 }
             }
             Err(r) => {

@@ -70,6 +70,19 @@ pub fn decode_url(text: &str) -> Option<Vec<u8>> {
     )
 }
 
+/// Strict base64url: no padding, canonical last symbol (the form JWS requires, RFC 7515 §2).
+/// `None` otherwise.
+pub fn decode_url_strict(text: &str) -> Option<Vec<u8>> {
+    decode(
+        text.as_bytes(),
+        Rules {
+            url_safe: true,
+            padding: false,
+            trailing_bits: false,
+        },
+    )
+}
+
 fn symbol_value(b: u8, url_safe: bool) -> Option<u32> {
     let v = match b {
         b'A'..=b'Z' => b - b'A',
@@ -136,6 +149,9 @@ mod tests {
             .with_decode_allow_trailing_bits(true),
     );
 
+    /// What JWS requires: base64url without padding, canonical (the crate's strict engine).
+    const ORACLE_URL_STRICT: GeneralPurpose = ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     /// Text near base64: symbols of both alphabets, padding, and a few bytes of neither.
     fn near_base64() -> impl Strategy<Value = String> {
         proptest::collection::vec(
@@ -159,6 +175,7 @@ mod tests {
         fn decoders_agree_with_the_base64_crate(text in near_base64()) {
             prop_assert_eq!(decode_standard_unpadded(&text), ORACLE_NO_PAD.decode(&text).ok());
             prop_assert_eq!(decode_url(&text), ORACLE_URL.decode(&text).ok());
+            prop_assert_eq!(decode_url_strict(&text), ORACLE_URL_STRICT.decode(&text).ok());
         }
 
         #[test]
@@ -173,6 +190,7 @@ mod tests {
             let url = text.replace('+', "-").replace('/', "_") + &"=".repeat(pad);
             prop_assert_eq!(decode_standard_unpadded(&text), ORACLE_NO_PAD.decode(&text).ok());
             prop_assert_eq!(decode_url(&url), ORACLE_URL.decode(&url).ok());
+            prop_assert_eq!(decode_url_strict(&url), ORACLE_URL_STRICT.decode(&url).ok());
             if !flip {
                 prop_assert_eq!(decode_standard_unpadded(&text), Some(bytes));
             }

@@ -27,7 +27,7 @@
 //! `aud` (string or array) when configured, `sub` required (1..256 characters, it becomes the ACS
 //! `customId` or the KV key).
 
-use super::access_token::{decode_base64url, split_jwt};
+use super::access_token::decode_base64url;
 use super::connection_string::ConnectionString;
 use super::date;
 use super::json::{self, Json};
@@ -59,8 +59,23 @@ pub const JWKS_REFETCH_INTERVAL_MS: i64 = 60_000;
 pub const JWKS_FAILURE_BACKOFF_MS: i64 = 5_000;
 /// Most keys one token is tried against (tokens without `kid`).
 pub const MAX_KEY_CANDIDATES: usize = 4;
+/// Keys older than [`JWKS_TTL_MS`] that could not be refreshed are still trusted this long (then
+/// every token that needs them is refused with 401 until a download succeeds).
+pub const JWKS_STALE_GRACE_MS: i64 = 60 * 60_000;
+/// Default of `AUTH_MAX_TOKEN_LIFETIME_MINUTES`: the longest app token accepted (24 h).
+pub const DEFAULT_MAX_TOKEN_LIFETIME_MINUTES: u32 = 1440;
+/// Default of `RATE_LIMIT_PER_MINUTE`: token requests per user per minute (in-process limiter).
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 10;
+/// The window of the in-process rate limiter.
+pub const RATE_LIMIT_WINDOW_MS: i64 = 60_000;
+/// Most users the in-process rate limiter remembers at once (older windows are evicted first).
+pub const RATE_LIMIT_MAX_USERS: usize = 10_000;
+/// Longest `IDENTITY_NAMESPACE`, in characters.
+pub const MAX_NAMESPACE_CHARS: usize = 64;
+/// Longest ACS `customId` (and so mapping key), in characters.
+pub const MAX_KEY_CHARS: usize = 256;
 /// `Allow` of the token route.
-pub const TOKEN_METHODS: &str = "POST, OPTIONS";
+pub const TOKEN_METHODS: &str = "POST, DELETE, OPTIONS";
 /// `Allow` of the health route.
 pub const HEALTH_METHODS: &str = "GET";
 /// Request headers a cross-origin caller may send.
@@ -81,6 +96,8 @@ pub struct Rejection {
     pub www_authenticate: Option<&'static str>,
     /// `Allow` (405 only).
     pub allow: Option<&'static str>,
+    /// `Retry-After` in seconds (429 only).
+    pub retry_after: Option<u32>,
 }
 
 impl Rejection {
@@ -91,6 +108,22 @@ impl Rejection {
             message: message.into(),
             www_authenticate: None,
             allow: None,
+            retry_after: None,
+        }
+    }
+
+    /// 429 for a user over the rate limit; `retry_after` in seconds.
+    pub fn rate_limited(retry_after: u32) -> Rejection {
+        Rejection {
+            retry_after: Some(retry_after.max(1)),
+            ..Rejection::new(
+                429,
+                "RateLimited",
+                format!(
+                    "too many token requests for this user; try again in {} seconds",
+                    retry_after.max(1)
+                ),
+            )
         }
     }
 
@@ -237,6 +270,14 @@ pub fn error_response(cors: &Cors, r: &Rejection) -> HttpResponse {
     if let Some(v) = r.allow {
         response.headers.push(("allow", v.into()));
     }
+    if let Some(v) = r.retry_after {
+        response.headers.push(("retry-after", v.to_string()));
+        if cors.allow_origin.is_some() {
+            response
+                .headers
+                .push(("access-control-expose-headers", "retry-after".into()));
+        }
+    }
     response
 }
 
@@ -316,6 +357,37 @@ pub struct HandlerOptions {
     pub api_version: Option<String>,
     /// `basePath`: the routes are `{basePath}/token` and `{basePath}/healthz`.
     pub base_path: Option<String>,
+    /// The `TOKEN_RATE_LIMITER` binding (a Workers Rate Limiting binding): `None` when absent,
+    /// `Some(true)` when it has a `limit` function, `Some(false)` when it is something else.
+    pub rate_limiter: Option<bool>,
+}
+
+/// Who limits the token requests of one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimit {
+    /// The `TOKEN_RATE_LIMITER` binding (its limit and period are set in `wrangler.toml`).
+    Binding,
+    /// The in-process limiter: this many requests per user per minute, per instance.
+    PerMinute(u32),
+    /// `RATE_LIMIT_PER_MINUTE` is `0` or `off` and there is no binding.
+    Off,
+}
+
+/// Who vouched for an app token: the HS256 secret or a key of `AUTH_JWKS_URL`. Each has its own
+/// identity namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustSource {
+    Secret,
+    Jwks,
+}
+
+impl TrustSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustSource::Secret => "hs256",
+            TrustSource::Jwks => "jwks",
+        }
+    }
 }
 
 /// The parsed and validated configuration.
@@ -330,7 +402,18 @@ pub struct Config {
     /// Normalised origins (`scheme://host[:port]`); `None` when `ALLOWED_ORIGINS` is not set.
     pub allowed_origins: Option<Vec<String>>,
     pub allowed_scopes: Vec<String>,
+    /// `TOKEN_EXPIRES_IN_MINUTES`: the default and the longest lifetime a caller may ask for.
     pub default_expires_in_minutes: u32,
+    /// `AUTH_AUDIENCE_OPTIONAL=true`: tokens of `AUTH_JWKS_URL` need no `aud`.
+    pub audience_optional: bool,
+    /// `IDENTITY_NAMESPACE`: the first part of every mapping key (else a hash of `iss`).
+    pub identity_namespace: Option<String>,
+    /// `AUTH_MAX_TOKEN_LIFETIME_MINUTES`, in ms: app tokens living longer are refused.
+    pub max_token_lifetime_ms: i64,
+    /// `AUTH_TOKEN_TYPES`: the accepted `typ` header values (lower case, without
+    /// `application/`); `None` when any (or none) is accepted.
+    pub token_types: Option<Vec<String>>,
+    pub rate_limit: RateLimit,
     pub mapping: Mapping,
     pub api_version: ApiVersion,
     /// `""` or `/some/prefix` (no trailing slash).
@@ -354,6 +437,11 @@ impl fmt::Debug for Config {
                 "default_expires_in_minutes",
                 &self.default_expires_in_minutes,
             )
+            .field("audience_optional", &self.audience_optional)
+            .field("identity_namespace", &self.identity_namespace)
+            .field("max_token_lifetime_ms", &self.max_token_lifetime_ms)
+            .field("token_types", &self.token_types)
+            .field("rate_limit", &self.rate_limit)
             .field("mapping", &self.mapping)
             .field("api_version", &self.api_version)
             .field("base_path", &self.base_path)
@@ -370,6 +458,15 @@ fn text(lookup: &dyn Fn(&str) -> Binding, name: &str) -> Result<Option<String>, 
         Binding::NotText => Err(Rejection::configuration(format!(
             "{name} must be a text binding"
         ))),
+    }
+}
+
+/// A `typ` value as compared: lower case, without `application/` (RFC 7515 §4.1.9).
+fn media_type(t: &str) -> String {
+    let t = t.trim().to_ascii_lowercase();
+    match t.strip_prefix("application/") {
+        Some(rest) => rest.to_string(),
+        None => t,
     }
 }
 
@@ -445,6 +542,94 @@ impl Config {
         }
         let issuer = text(lookup, "AUTH_ISSUER")?.map(|s| s.trim().to_string());
         let audience = text(lookup, "AUTH_AUDIENCE")?.map(|s| s.trim().to_string());
+        let audience_optional = match text(lookup, "AUTH_AUDIENCE_OPTIONAL")? {
+            None => false,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(Rejection::configuration(
+                        "AUTH_AUDIENCE_OPTIONAL must be true or false",
+                    ))
+                }
+            },
+        };
+        if jwks_url.is_some() {
+            // A key set may be shared by many issuers (a cloud's common keys) and one issuer's
+            // tokens by many apps: without both checks anyone with a token from that key set
+            // could claim any sub here.
+            if issuer.is_none() {
+                return Err(Rejection::configuration(
+                    "AUTH_ISSUER is not set: it is required with AUTH_JWKS_URL (the iss of the app tokens)",
+                ));
+            }
+            if audience.is_none() && !audience_optional {
+                return Err(Rejection::configuration(
+                    "AUTH_AUDIENCE is not set: it is required with AUTH_JWKS_URL (the aud of the app tokens); set AUTH_AUDIENCE_OPTIONAL=true only if the issuer mints tokens for this app alone",
+                ));
+            }
+        }
+        let identity_namespace = match text(lookup, "IDENTITY_NAMESPACE")? {
+            None => None,
+            Some(ns) => {
+                let ns = ns.trim();
+                if ns.chars().count() > MAX_NAMESPACE_CHARS
+                    || !ns
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                {
+                    return Err(Rejection::configuration(format!(
+                        "IDENTITY_NAMESPACE must be 1 to {MAX_NAMESPACE_CHARS} letters, digits, '-', '_' or '.'"
+                    )));
+                }
+                Some(ns.to_string())
+            }
+        };
+        let max_token_lifetime_ms = match text(lookup, "AUTH_MAX_TOKEN_LIFETIME_MINUTES")? {
+            None => i64::from(DEFAULT_MAX_TOKEN_LIFETIME_MINUTES) * 60_000,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=525_600).contains(&n) => i64::from(n) * 60_000,
+                _ => {
+                    return Err(Rejection::configuration(
+                        "AUTH_MAX_TOKEN_LIFETIME_MINUTES must be a whole number of minutes from 1 to 525600",
+                    ))
+                }
+            },
+        };
+        let token_types = match text(lookup, "AUTH_TOKEN_TYPES")? {
+            None => None,
+            Some(list) => {
+                let types: Vec<String> = comma_list(&list).iter().map(|t| media_type(t)).collect();
+                if types.is_empty() || types.iter().any(|t| t.is_empty()) {
+                    return Err(Rejection::configuration(
+                        "AUTH_TOKEN_TYPES must list typ values such as JWT,at+jwt, separated by commas",
+                    ));
+                }
+                Some(types)
+            }
+        };
+        let rate_limit = match options.rate_limiter {
+            Some(true) => RateLimit::Binding,
+            Some(false) => {
+                return Err(Rejection::configuration(
+                    "TOKEN_RATE_LIMITER is not a rate limiting binding (it needs a limit function)",
+                ))
+            }
+            None => match text(lookup, "RATE_LIMIT_PER_MINUTE")? {
+                None => RateLimit::PerMinute(DEFAULT_RATE_LIMIT_PER_MINUTE),
+                Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                    "off" | "0" => RateLimit::Off,
+                    t => match t.parse::<u32>() {
+                        Ok(n) if (1..=100_000).contains(&n) => RateLimit::PerMinute(n),
+                        _ => {
+                            return Err(Rejection::configuration(
+                                "RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 100000, or 0 or off to disable the limit",
+                            ))
+                        }
+                    },
+                },
+            },
+        };
 
         let allowed_origins = match text(lookup, "ALLOWED_ORIGINS")? {
             None => None,
@@ -504,10 +689,9 @@ impl Config {
                     ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
                 ))
             })?,
-            None => match mapping {
-                Mapping::CustomId => ApiVersion::PREVIEW,
-                Mapping::Kv => ApiVersion::DEFAULT,
-            },
+            // The preview has `customId`, which makes identity creation idempotent (in `kv` mode
+            // too: concurrent instances mapping a new user end with one identity).
+            None => ApiVersion::PREVIEW,
         };
         if mapping == Mapping::CustomId && !api_version.supports_custom_id() {
             return Err(Rejection::configuration(format!(
@@ -581,6 +765,11 @@ impl Config {
             allowed_origins,
             allowed_scopes,
             default_expires_in_minutes,
+            audience_optional,
+            identity_namespace,
+            max_token_lifetime_ms,
+            token_types,
+            rate_limit,
             mapping,
             api_version,
             base_path,
@@ -637,8 +826,13 @@ pub struct RequestHead<'a> {
 pub enum Next {
     /// Answer this now (errors, preflight, health).
     Respond(HttpResponse),
-    /// A `POST /token` that passed the cheap checks: verify `token`, then read the body.
-    Token { cors: Cors, token: String },
+    /// A `POST /token` (or, with `revoke`, a `DELETE /token`) that passed the cheap checks:
+    /// verify `token`, then read the body (or revoke the user's ACS tokens).
+    Token {
+        cors: Cors,
+        token: String,
+        revoke: bool,
+    },
 }
 
 /// The CORS decision: `Err` when `ALLOWED_ORIGINS` is set, an `Origin` is present and not in it.
@@ -745,7 +939,7 @@ pub fn begin(config: Result<&Config, &Rejection>, head: &RequestHead) -> Next {
         }
         (Route::Health, _) => method_not_allowed(HEALTH_METHODS),
         (Route::Token, "OPTIONS") => Next::Respond(preflight(&cors)),
-        (Route::Token, "POST") => {
+        (Route::Token, method @ ("POST" | "DELETE")) => {
             if let Err(r) = check_content_length(head.content_length) {
                 return Next::Respond(error_response(&cors, &r));
             }
@@ -753,11 +947,23 @@ pub fn begin(config: Result<&Config, &Rejection>, head: &RequestHead) -> Next {
                 Ok(token) => Next::Token {
                     cors,
                     token: token.to_string(),
+                    revoke: method == "DELETE",
                 },
                 Err(r) => Next::Respond(error_response(&cors, &r)),
             }
         }
         (Route::Token, _) => method_not_allowed(TOKEN_METHODS),
+    }
+}
+
+/// 204 answer to `DELETE /token` (the user's ACS tokens are revoked).
+pub fn revoked_response(cors: &Cors) -> HttpResponse {
+    let mut headers = vec![("cache-control", "no-store".to_string())];
+    cors.apply(&mut headers);
+    HttpResponse {
+        status: 204,
+        headers,
+        body: None,
     }
 }
 
@@ -820,11 +1026,89 @@ fn invalid_token(message: impl Into<String>) -> Rejection {
     Rejection::bad_token("InvalidToken", message)
 }
 
-/// Decodes the token, picks the verification for its `alg` and verifies HS256 here.
+/// The decoded parts of an app token.
+struct StrictParts {
+    header: Json,
+    claims: Json,
+    signing_input: String,
+    signature: Vec<u8>,
+}
+
+/// One JSON part of a token: canonical base64url (no padding, no stray bits), UTF-8, an object
+/// whose member names are all different (RFC 7519 §4: a repeated claim is refused, not read
+/// as its first or last value).
+fn strict_json_part(part: &str, name: &str) -> Result<Json, Rejection> {
+    let bytes = super::base64::decode_url_strict(part).ok_or_else(|| {
+        invalid_token(format!(
+            "the app token is malformed: its {name} is not canonical base64url (unpadded, no extra bits)"
+        ))
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        invalid_token(format!(
+            "the app token is malformed: its {name} is not UTF-8 text"
+        ))
+    })?;
+    let value = json::parse(text).map_err(|_| {
+        invalid_token(format!(
+            "the app token is malformed: its {name} is not valid JSON"
+        ))
+    })?;
+    let Json::Object(members) = &value else {
+        return Err(invalid_token(format!(
+            "the app token is malformed: its {name} is not a JSON object"
+        )));
+    };
+    for (i, (key, _)) in members.iter().enumerate() {
+        if members[..i].iter().any(|(k, _)| k == key) {
+            return Err(invalid_token(format!(
+                "the app token's {name} has a member name more than once"
+            )));
+        }
+    }
+    Ok(value)
+}
+
+fn split_strict(token: &str) -> Result<StrictParts, Rejection> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid_token(
+            "the app token is malformed: it must have three dot-separated parts (header.payload.signature)",
+        ));
+    };
+    let header_json = strict_json_part(header, "header")?;
+    let claims = strict_json_part(payload, "payload")?;
+    let signature_bytes = super::base64::decode_url_strict(signature).ok_or_else(|| {
+        invalid_token(
+            "the app token is malformed: its signature is not canonical base64url (unpadded, no extra bits)",
+        )
+    })?;
+    Ok(StrictParts {
+        header: header_json,
+        claims,
+        signing_input: format!("{header}.{payload}"),
+        signature: signature_bytes,
+    })
+}
+
+/// Half the order of the P-256 group, big-endian: an ES256 signature whose `s` is above it is
+/// the "high-S" twin of a valid one (same token, another signature) and is refused.
+const P256_HALF_ORDER: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+];
+
+/// Whether a 64-byte ES256 signature (`r || s`) has its `s` in the lower half of the group order.
+pub fn is_low_s(signature: &[u8]) -> bool {
+    signature.len() == 64 && signature[32..] <= P256_HALF_ORDER[..]
+}
+
+/// Decodes the token, checks its form, picks the verification for its `alg` and verifies HS256
+/// here.
 pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Rejection> {
-    let parts = split_jwt(token)
-        .map_err(|e| invalid_token(format!("the app token is malformed: {}", e.message)))?;
-    let header = &parts.header_json;
+    let parts = split_strict(token)?;
+    let header = &parts.header;
     let alg = header
         .get("alg")
         .and_then(Json::as_str)
@@ -835,10 +1119,21 @@ pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Reject
         ));
     }
     let kid = match header.get("kid") {
-        None | Some(Json::Null) => None,
+        None => None,
         Some(Json::String(k)) => Some(k.clone()),
         Some(_) => return Err(invalid_token("the app token's kid is not a string")),
     };
+    if let Some(types) = &config.token_types {
+        let ok = match header.get("typ") {
+            Some(Json::String(t)) => types.contains(&media_type(t)),
+            _ => false,
+        };
+        if !ok {
+            return Err(invalid_token(
+                "the app token's typ is not one of AUTH_TOKEN_TYPES",
+            ));
+        }
+    }
     if parts.signature.is_empty() {
         return Err(invalid_token("unsigned app tokens are not accepted"));
     }
@@ -878,8 +1173,15 @@ pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Reject
             key_alg.as_str()
         )));
     }
-    if key_alg == KeyAlg::Es256 && parts.signature.len() != 64 {
-        return Err(invalid_token("the app token's signature is not valid"));
+    if key_alg == KeyAlg::Es256 {
+        if parts.signature.len() != 64 {
+            return Err(invalid_token("the app token's signature is not valid"));
+        }
+        if !is_low_s(&parts.signature) {
+            return Err(invalid_token(
+                "the app token's ES256 signature is not in its canonical low-S form",
+            ));
+        }
     }
     Ok(Verification::NeedsKey(KeyCheck {
         alg: key_alg,
@@ -896,10 +1198,10 @@ const NUMERIC_DATE_LIMIT_MS: u64 = 100_000_000_000_000_000;
 
 /// A `NumericDate` claim in milliseconds, rounded down (exactly, from the number's text);
 /// `Err` when present but not a number of seconds whose milliseconds are within
-/// ±[`NUMERIC_DATE_LIMIT_MS`].
+/// ±[`NUMERIC_DATE_LIMIT_MS`] (`null` included).
 fn numeric_date(claims: &Json, name: &str) -> Result<Option<i64>, Rejection> {
     let ms = match claims.get(name) {
-        None | Some(Json::Null) => return Ok(None),
+        None => return Ok(None),
         Some(Json::Number(n)) => n.scaled_floor(3),
         Some(_) => None,
     };
@@ -915,14 +1217,16 @@ fn numeric_date(claims: &Json, name: &str) -> Result<Option<i64>, Rejection> {
 pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<String, Rejection> {
     let exp = numeric_date(claims, "exp")?
         .ok_or_else(|| invalid_token("the app token has no exp claim"))?;
+    let nbf = numeric_date(claims, "nbf")?;
+    let iat = numeric_date(claims, "iat")?;
     if now_ms >= exp.saturating_add(CLOCK_SKEW_MS) {
         return Err(Rejection::bad_token(
             "TokenExpired",
             "the app token has expired",
         ));
     }
-    for name in ["nbf", "iat"] {
-        if let Some(t) = numeric_date(claims, name)? {
+    for (name, t) in [("nbf", nbf), ("iat", iat)] {
+        if let Some(t) = t {
             if t > now_ms.saturating_add(CLOCK_SKEW_MS) {
                 return Err(Rejection::bad_token(
                     "TokenNotYetValid",
@@ -931,8 +1235,21 @@ pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<Strin
             }
         }
     }
+    // How long the token lives: from its iat, else from now.
+    let lifetime = exp.saturating_sub(iat.unwrap_or(now_ms));
+    if lifetime > config.max_token_lifetime_ms.saturating_add(CLOCK_SKEW_MS) {
+        return Err(invalid_token(format!(
+            "the app token lives longer than {} minutes (AUTH_MAX_TOKEN_LIFETIME_MINUTES)",
+            config.max_token_lifetime_ms / 60_000
+        )));
+    }
+    let iss = match claims.get("iss") {
+        None => None,
+        Some(Json::String(s)) => Some(s.as_str()),
+        Some(_) => return Err(invalid_token("the app token's iss claim is not a string")),
+    };
     if let Some(issuer) = &config.issuer {
-        if claims.get("iss").and_then(Json::as_str) != Some(issuer.as_str()) {
+        if iss != Some(issuer.as_str()) {
             return Err(Rejection::bad_token(
                 "InvalidIssuer",
                 "the app token was not issued by AUTH_ISSUER",
@@ -953,15 +1270,58 @@ pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<Strin
         }
     }
     let sub = match claims.get("sub") {
-        Some(Json::String(s)) if !s.is_empty() => s,
-        _ => return Err(invalid_token("the app token has no sub claim")),
+        Some(Json::String(s)) => s,
+        Some(_) => return Err(invalid_token("the app token's sub claim is not a string")),
+        None => return Err(invalid_token("the app token has no sub claim")),
     };
+    if sub.trim().is_empty() {
+        return Err(invalid_token("the app token's sub is blank"));
+    }
+    if sub.chars().any(char::is_control) {
+        return Err(invalid_token(
+            "the app token's sub contains control characters",
+        ));
+    }
     if sub.chars().count() > MAX_SUB_CHARS || sub.len() > MAX_SUB_BYTES {
         return Err(invalid_token(format!(
             "the app token's sub is longer than {MAX_SUB_CHARS} characters or {MAX_SUB_BYTES} bytes"
         )));
     }
     Ok(sub.clone())
+}
+
+/// The namespace of a token's identities: `IDENTITY_NAMESPACE`, else the first 12 hex digits of
+/// SHA-256 of its `iss` (empty when it has none).
+pub fn namespace(config: &Config, iss: Option<&str>) -> String {
+    if let Some(ns) = &config.identity_namespace {
+        return ns.clone();
+    }
+    use sha2::Digest as _;
+    let digest = Sha256::digest(iss.unwrap_or("").as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The mapping key of an app user: `{namespace}.{source}:{sub}` (`source` is `hs256` or
+/// `jwks`), e.g. `3a7bd3e2360a.jwks:alice`. It is the ACS `customId` (or the `IDENTITY_KV`
+/// key) and the rate limiter's key, so the same `sub` from two trust sources, two issuers or
+/// two namespaces is two users. 401 when the key would be longer than a `customId` may be
+/// ([`MAX_KEY_CHARS`] characters; [`MAX_SUB_BYTES`] bytes for a KV key).
+pub fn mapping_key(
+    config: &Config,
+    source: TrustSource,
+    claims: &Json,
+    sub: &str,
+) -> Result<String, Rejection> {
+    let iss = claims.get("iss").and_then(Json::as_str);
+    let prefix = format!("{}.{}:", namespace(config, iss), source.as_str());
+    let key = format!("{prefix}{sub}");
+    if key.chars().count() > MAX_KEY_CHARS || key.len() > MAX_SUB_BYTES {
+        return Err(invalid_token(format!(
+            "the app token's sub is longer than the identity mapping allows ({} characters)",
+            MAX_KEY_CHARS - prefix.chars().count()
+        )));
+    }
+    Ok(key)
 }
 
 // ---- JWKS ------------------------------------------------------------------------------------
@@ -1085,12 +1445,15 @@ pub enum JwksAction {
     Unknown,
     /// There are no keys and the last download failed moments ago: 502.
     Unavailable,
+    /// The keys are older than [`JWKS_TTL_MS`] + [`JWKS_STALE_GRACE_MS`] and the last download
+    /// failed moments ago: 401 (fail closed), see [`stale_keys`].
+    Stale,
 }
 
 /// The JWKS cache policy: download when there are no keys or they are older than
 /// [`JWKS_TTL_MS`]; on a `kid` that no cached key has, download again at most once per
 /// [`JWKS_REFETCH_INTERVAL_MS`]; after a failure wait [`JWKS_FAILURE_BACKOFF_MS`] (stale keys
-/// keep being used meanwhile).
+/// keep being used meanwhile, but only for [`JWKS_STALE_GRACE_MS`] past their lifetime).
 pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksAction {
     let recently_failed = state
         .last_failure_ms
@@ -1102,8 +1465,13 @@ pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksActio
             JwksAction::Fetch { refetch: false }
         };
     };
-    if now_ms - fetched >= JWKS_TTL_MS && !recently_failed {
-        return JwksAction::Fetch { refetch: false };
+    if now_ms - fetched >= JWKS_TTL_MS {
+        if !recently_failed {
+            return JwksAction::Fetch { refetch: false };
+        }
+        if !jwks_keys_trusted(state, now_ms) {
+            return JwksAction::Stale;
+        }
     }
     if has_match {
         return JwksAction::Use;
@@ -1117,6 +1485,21 @@ pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksActio
     } else {
         JwksAction::Unknown
     }
+}
+
+/// Whether the cached keys may still be used: downloaded less than [`JWKS_TTL_MS`] +
+/// [`JWKS_STALE_GRACE_MS`] ago.
+pub fn jwks_keys_trusted(state: &JwksState, now_ms: i64) -> bool {
+    state
+        .fetched_at_ms
+        .is_some_and(|t| now_ms.saturating_sub(t) < JWKS_TTL_MS + JWKS_STALE_GRACE_MS)
+}
+
+/// 401 when the keys are past their grace period and could not be refreshed (fail closed).
+pub fn stale_keys() -> Rejection {
+    invalid_token(
+        "the keys of AUTH_JWKS_URL are out of date and could not be refreshed; the app token cannot be verified now",
+    )
 }
 
 /// 401 for a token no JWKS key matches.
@@ -1205,14 +1588,25 @@ pub fn parse_body(config: &Config, body: &[u8]) -> Result<TokenRequest, Rejectio
     }
     match value.get("expiresInMinutes") {
         None | Some(Json::Null) => {}
-        Some(v) => match v.as_i64() {
-            Some(n) if (60..=1440).contains(&n) => request.expires_in_minutes = n as u32,
-            _ => {
-                return Err(Rejection::bad_body(
-                    "expiresInMinutes must be a whole number of minutes from 60 to 1440",
-                ))
+        Some(v) => {
+            // TOKEN_EXPIRES_IN_MINUTES is the default and the most a caller may ask for.
+            let max = config.default_expires_in_minutes;
+            match v.as_i64() {
+                Some(n) if (60..=i64::from(max)).contains(&n) => {
+                    request.expires_in_minutes = n as u32
+                }
+                _ if max == 60 => {
+                    return Err(Rejection::bad_body(
+                        "expiresInMinutes must be 60 here (TOKEN_EXPIRES_IN_MINUTES is 60)",
+                    ))
+                }
+                _ => {
+                    return Err(Rejection::bad_body(format!(
+                        "expiresInMinutes must be a whole number of minutes from 60 to {max} (TOKEN_EXPIRES_IN_MINUTES)"
+                    )))
+                }
             }
-        },
+        }
     }
     Ok(request)
 }
@@ -1229,13 +1623,104 @@ pub enum IdentityPlan {
     Kv(String),
 }
 
-/// The plan for `sub` under the configured mapping.
-pub fn identity_plan(config: &Config, sub: &str) -> IdentityPlan {
+/// The plan for the user of mapping key `key` (see [`mapping_key`]) under the configured mapping.
+pub fn identity_plan(config: &Config, key: &str) -> IdentityPlan {
     match config.mapping {
-        Mapping::CustomId => IdentityPlan::CustomId(sub.to_string()),
-        Mapping::Kv => IdentityPlan::Kv(sub.to_string()),
+        Mapping::CustomId => IdentityPlan::CustomId(key.to_string()),
+        Mapping::Kv => IdentityPlan::Kv(key.to_string()),
     }
 }
+
+/// Whether new identities are created with the mapping key as their ACS `customId`, so that
+/// the service returns the same identity to every instance that creates it (in `kv` mode KV is
+/// then a cache): always in `customId` mode; in `kv` mode when the api-version has `customId`
+/// (the default one does).
+pub fn creates_with_custom_id(config: &Config) -> bool {
+    config.api_version.supports_custom_id()
+}
+
+// ---- the in-process rate limiter -------------------------------------------------------------
+
+/// Token requests per user in fixed one-minute windows (aligned on the clock, as the Workers
+/// Rate Limiting binding counts), for one instance. Remembers at most [`RATE_LIMIT_MAX_USERS`]
+/// users: when full, users of past windows are forgotten first, then the one with the fewest
+/// requests. The clock is passed in.
+#[derive(Debug, Clone, Default)]
+pub struct RateLimiter {
+    limit: u32,
+    /// `(key, window, count)`, sorted by key.
+    users: Vec<(String, i64, u32)>,
+}
+
+impl RateLimiter {
+    /// A limiter of `limit` requests per user per minute.
+    pub fn new(limit: u32) -> RateLimiter {
+        RateLimiter {
+            limit,
+            users: Vec::new(),
+        }
+    }
+
+    /// How many users it remembers.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// Counts one request of `key` at `now_ms`: `Ok` when it is within the limit, else `Err`
+    /// with the whole seconds until the window ends (for `Retry-After`, at least 1).
+    pub fn check(&mut self, key: &str, now_ms: i64) -> Result<(), u32> {
+        let window = now_ms.div_euclid(RATE_LIMIT_WINDOW_MS);
+        let retry_after = || {
+            let end = (window + 1) * RATE_LIMIT_WINDOW_MS;
+            ((end - now_ms + 999) / 1000).max(1) as u32
+        };
+        match self.users.binary_search_by(|(k, _, _)| k.as_str().cmp(key)) {
+            Ok(i) => {
+                let (_, w, count) = &mut self.users[i];
+                if *w != window {
+                    *w = window;
+                    *count = 0;
+                }
+                if *count >= self.limit {
+                    return Err(retry_after());
+                }
+                *count += 1;
+                Ok(())
+            }
+            Err(_) if self.limit == 0 => Err(retry_after()),
+            Err(_) => {
+                if self.users.len() >= RATE_LIMIT_MAX_USERS {
+                    self.users.retain(|(_, w, _)| *w == window);
+                }
+                if self.users.len() >= RATE_LIMIT_MAX_USERS {
+                    if let Some(i) = self
+                        .users
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, (_, _, c))| *c)
+                        .map(|(i, _)| i)
+                    {
+                        self.users.remove(i);
+                    }
+                }
+                let i = self
+                    .users
+                    .binary_search_by(|(k, _, _)| k.as_str().cmp(key))
+                    .unwrap_or_else(|i| i);
+                self.users.insert(i, (key.to_string(), window, 1));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `Retry-After` for a user refused by the `TOKEN_RATE_LIMITER` binding, which does not say
+/// when its window ends: the longest period the binding supports (60 s).
+pub const BINDING_RETRY_AFTER_SECONDS: u32 = 60;
 
 /// Whether a stored identity id looks like a communication user id (else it is ignored and a new
 /// identity is made).
@@ -1309,6 +1794,7 @@ mod tests {
     }
 
     const HS: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+    const ISS: &str = "https://login.example.com/";
 
     fn verify_and_check(c: &Config, token: &str) -> Result<String, Rejection> {
         match verify_token(c, token)? {
@@ -1334,7 +1820,7 @@ mod tests {
     }
 
     #[test]
-    fn kv_mapping_uses_the_ga_version() {
+    fn kv_mapping_creates_with_a_custom_id_by_default() {
         let c = config_with(
             &[("IDENTITY_MAPPING", "kv")],
             KvBinding::Present,
@@ -1342,8 +1828,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.mapping, Mapping::Kv);
-        assert_eq!(c.api_version, ApiVersion::DEFAULT);
+        // The preview has customId: instances creating one user at once get one identity.
+        assert_eq!(c.api_version, ApiVersion::PREVIEW);
+        assert!(creates_with_custom_id(&c));
         assert_eq!(identity_plan(&c, "alice"), IdentityPlan::Kv("alice".into()));
+        // A GA api-version, chosen explicitly: KV alone (no de-duplication by the service).
+        let ga = config_with(
+            &[("IDENTITY_MAPPING", "kv")],
+            KvBinding::Present,
+            &HandlerOptions {
+                api_version: Some("2025-06-30".into()),
+                ..HandlerOptions::default()
+            },
+        )
+        .unwrap();
+        assert!(!creates_with_custom_id(&ga));
         assert_eq!(
             identity_plan(&config(&[]), "alice"),
             IdentityPlan::CustomId("alice".into())
@@ -1471,6 +1970,7 @@ mod tests {
         let opts = |v: Option<&str>, p: Option<&str>| HandlerOptions {
             api_version: v.map(String::from),
             base_path: p.map(String::from),
+            rate_limiter: None,
         };
         let c = config_with(&[], KvBinding::Missing, &opts(None, Some("/api/acs/"))).unwrap();
         assert_eq!(c.base_path, "/api/acs");
@@ -1574,18 +2074,25 @@ mod tests {
         assert_eq!(r.body.as_deref(), Some(r#"{"status":"ok"}"#));
         let r = respond(begin(ok, &head("POST", "/healthz")));
         assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
-        for m in ["GET", "PUT", "DELETE", "PATCH"] {
+        for m in ["GET", "PUT", "PATCH"] {
             let r = respond(begin(ok, &head(m, "/token")));
             assert_eq!(r.status, 405);
             assert_eq!(error_code(&r), "MethodNotAllowed");
-            assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
+            assert_eq!(r.header("allow"), Some("POST, DELETE, OPTIONS"));
         }
-        match begin(ok, &head("post", "/token")) {
-            Next::Token { token, cors } => {
-                assert_eq!(token, "a.b.c");
-                assert_eq!(cors, Cors::default());
+        for (m, revoking) in [("post", false), ("DELETE", true), ("delete", true)] {
+            match begin(ok, &head(m, "/token")) {
+                Next::Token {
+                    token,
+                    cors,
+                    revoke,
+                } => {
+                    assert_eq!(token, "a.b.c");
+                    assert_eq!(cors, Cors::default());
+                    assert_eq!(revoke, revoking, "{m}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
         }
         // Configuration errors answer 500 on known routes, 404 elsewhere.
         let bad = config_err(&[("ACS_CONNECTION_STRING", "<unset>")]);
@@ -1618,7 +2125,7 @@ mod tests {
         assert_eq!(r.header("vary"), Some("Origin"));
         assert_eq!(
             r.header("access-control-allow-methods"),
-            Some("POST, OPTIONS")
+            Some("POST, DELETE, OPTIONS")
         );
         assert_eq!(
             r.header("access-control-allow-headers"),
@@ -1676,7 +2183,7 @@ mod tests {
         );
         let r = preflight(&Cors::default());
         assert_eq!(r.header("access-control-allow-origin"), None);
-        assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
+        assert_eq!(r.header("allow"), Some("POST, DELETE, OPTIONS"));
     }
 
     #[test]
@@ -1891,7 +2398,8 @@ mod tests {
         ] {
             assert_eq!(date(value), Ok(Some(ms)), "{value}");
         }
-        assert_eq!(date("null"), Ok(None));
+        // Present but null is the wrong type (refused); absent is fine.
+        assert_eq!(date("null").unwrap_err().code, "InvalidToken");
         assert_eq!(numeric_date(&json::parse("{}").unwrap(), "t"), Ok(None));
         for bad in [
             "1e14",
@@ -1916,6 +2424,8 @@ mod tests {
         let jwks_only = config(&[
             ("AUTH_JWT_SECRET", "<unset>"),
             ("AUTH_JWKS_URL", "https://login.example.com/jwks.json"),
+            ("AUTH_ISSUER", ISS),
+            ("AUTH_AUDIENCE_OPTIONAL", "true"),
         ]);
         assert!(!jwks_only.accepts_hs256());
         // Key confusion: an HS256 token is refused outright (no key is ever used as a secret).
@@ -1924,10 +2434,11 @@ mod tests {
             .1
             .contains("HS256 app tokens are not accepted"));
         let header = r#"{"alg":"RS256","kid":"k1"}"#;
+        let iss_claim = format!(r#""iss":"{ISS}""#);
         let t = format!(
             "{}.{}.{}",
             b64(header.as_bytes()),
-            b64(claims("").as_bytes()),
+            b64(claims(&iss_claim).as_bytes()),
             b64(&[7u8; 256])
         );
         match verify_token(&jwks_only, &t).unwrap() {
@@ -1958,9 +2469,13 @@ mod tests {
             "InvalidToken"
         );
         // Both configured: HS256 with the secret, RS256 with the JWKS.
-        let both = config(&[("AUTH_JWKS_URL", "https://login.example.com/jwks.json")]);
+        let both = config(&[
+            ("AUTH_JWKS_URL", "https://login.example.com/jwks.json"),
+            ("AUTH_ISSUER", ISS),
+            ("AUTH_AUDIENCE", "my-app"),
+        ]);
         assert!(matches!(
-            verify_token(&both, &hs256(HS, &claims(""), SECRET)),
+            verify_token(&both, &hs256(HS, &claims(&iss_claim), SECRET)),
             Ok(Verification::Verified(_))
         ));
         assert!(matches!(
@@ -2096,9 +2611,26 @@ mod tests {
             ok(r#"{"scopes":null,"expiresInMinutes":null}"#).expires_in_minutes,
             90
         );
-        let r = ok(r#" {"scopes":["voip","voip","chat"],"expiresInMinutes":1440} "#);
+        let r = ok(r#" {"scopes":["voip","voip","chat"],"expiresInMinutes":90} "#);
         assert_eq!(r.scopes, vec!["voip", "chat"]);
-        assert_eq!(r.expires_in_minutes, 1440);
+        assert_eq!(r.expires_in_minutes, 90);
+        assert_eq!(ok(r#"{"expiresInMinutes":75}"#).expires_in_minutes, 75);
+        // TOKEN_EXPIRES_IN_MINUTES is the most a caller may ask for; the message names the range.
+        for over in ["91", "1440"] {
+            let r =
+                parse_body(&c, format!(r#"{{"expiresInMinutes":{over}}}"#).as_bytes()).unwrap_err();
+            assert_eq!((r.status, r.code), (400, "InvalidRequestBody"));
+            assert!(r.message.contains("from 60 to 90"), "{}", r.message);
+        }
+        let sixty = config(&[]);
+        let r = parse_body(&sixty, br#"{"expiresInMinutes":61}"#).unwrap_err();
+        assert!(r.message.contains("must be 60"), "{}", r.message);
+        assert_eq!(
+            parse_body(&sixty, br#"{"expiresInMinutes":60}"#)
+                .unwrap()
+                .expires_in_minutes,
+            60
+        );
         assert_eq!(ok(r#"{"expiresInMinutes":60.0}"#).expires_in_minutes, 60);
         for bad in [
             "nope",
@@ -2182,5 +2714,530 @@ mod tests {
         assert!(is_stored_id_usable("8:acs:r_1"));
         assert!(!is_stored_id_usable(""));
         assert!(!is_stored_id_usable("8:acs: x"));
+    }
+
+    // ---- limits and trust decisions
+
+    fn hs_with(header: &str, payload: &str) -> String {
+        hs256(header, payload, SECRET)
+    }
+
+    fn jwks_config(extra: &[(&str, &str)]) -> Result<Config, Rejection> {
+        let mut pairs = vec![
+            ("AUTH_JWT_SECRET", "<unset>"),
+            ("AUTH_JWKS_URL", "https://login.example.com/jwks.json"),
+        ];
+        pairs.extend_from_slice(extra);
+        config_with(&pairs, KvBinding::Missing, &HandlerOptions::default())
+    }
+
+    #[test]
+    fn a_jwks_needs_an_issuer_and_an_audience_unless_opted_out() {
+        let r = jwks_config(&[]).unwrap_err();
+        assert_eq!((r.status, r.code), (500, "ConfigurationError"));
+        assert!(
+            r.message.starts_with("AUTH_ISSUER is not set"),
+            "{}",
+            r.message
+        );
+        let r = jwks_config(&[("AUTH_ISSUER", ISS)]).unwrap_err();
+        assert!(
+            r.message.starts_with("AUTH_AUDIENCE is not set"),
+            "{}",
+            r.message
+        );
+        assert!(r.message.contains("AUTH_AUDIENCE_OPTIONAL"));
+        assert!(jwks_config(&[("AUTH_ISSUER", ISS), ("AUTH_AUDIENCE", "app")]).is_ok());
+        let c = jwks_config(&[("AUTH_ISSUER", ISS), ("AUTH_AUDIENCE_OPTIONAL", " TRUE ")]).unwrap();
+        assert!(c.audience_optional);
+        let r =
+            jwks_config(&[("AUTH_ISSUER", ISS), ("AUTH_AUDIENCE_OPTIONAL", "false")]).unwrap_err();
+        assert!(r.message.starts_with("AUTH_AUDIENCE is not set"));
+        let r =
+            jwks_config(&[("AUTH_ISSUER", ISS), ("AUTH_AUDIENCE_OPTIONAL", "yes")]).unwrap_err();
+        assert_eq!(r.message, "AUTH_AUDIENCE_OPTIONAL must be true or false");
+        // The HS256 secret alone keeps iss and aud optional (the secret is this app's own).
+        let c = config(&[]);
+        assert_eq!((c.issuer.as_deref(), c.audience.as_deref()), (None, None));
+    }
+
+    #[test]
+    fn new_bindings_are_validated_and_named() {
+        let c = config(&[]);
+        assert_eq!(
+            c.rate_limit,
+            RateLimit::PerMinute(DEFAULT_RATE_LIMIT_PER_MINUTE)
+        );
+        assert_eq!(c.max_token_lifetime_ms, 1440 * 60_000);
+        assert_eq!(c.token_types, None);
+        assert_eq!(c.identity_namespace, None);
+        for off in ["0", "off", " OFF "] {
+            assert_eq!(
+                config(&[("RATE_LIMIT_PER_MINUTE", off)]).rate_limit,
+                RateLimit::Off
+            );
+        }
+        assert_eq!(
+            config(&[("RATE_LIMIT_PER_MINUTE", "30")]).rate_limit,
+            RateLimit::PerMinute(30)
+        );
+        let with_binding = |b| HandlerOptions {
+            rate_limiter: Some(b),
+            ..HandlerOptions::default()
+        };
+        let c = config_with(
+            &[("RATE_LIMIT_PER_MINUTE", "off")],
+            KvBinding::Missing,
+            &with_binding(true),
+        )
+        .unwrap();
+        assert_eq!(c.rate_limit, RateLimit::Binding);
+        let r = config_with(&[], KvBinding::Missing, &with_binding(false)).unwrap_err();
+        assert!(r
+            .message
+            .starts_with("TOKEN_RATE_LIMITER is not a rate limiting binding"));
+        assert_eq!(
+            config(&[("AUTH_TOKEN_TYPES", "JWT, application/AT+JWT")]).token_types,
+            Some(vec!["jwt".to_string(), "at+jwt".to_string()])
+        );
+        assert_eq!(
+            config(&[("AUTH_MAX_TOKEN_LIFETIME_MINUTES", "90")]).max_token_lifetime_ms,
+            90 * 60_000
+        );
+        assert_eq!(
+            config(&[("IDENTITY_NAMESPACE", " my-app.v1 ")])
+                .identity_namespace
+                .as_deref(),
+            Some("my-app.v1")
+        );
+        let long = "n".repeat(MAX_NAMESPACE_CHARS + 1);
+        for (pairs, starts) in [
+            (
+                vec![("RATE_LIMIT_PER_MINUTE", "-1")],
+                "RATE_LIMIT_PER_MINUTE must be",
+            ),
+            (
+                vec![("RATE_LIMIT_PER_MINUTE", "many")],
+                "RATE_LIMIT_PER_MINUTE must be",
+            ),
+            (
+                vec![("RATE_LIMIT_PER_MINUTE", "100001")],
+                "RATE_LIMIT_PER_MINUTE must be",
+            ),
+            (
+                vec![("AUTH_MAX_TOKEN_LIFETIME_MINUTES", "0")],
+                "AUTH_MAX_TOKEN_LIFETIME_MINUTES must be",
+            ),
+            (
+                vec![("AUTH_MAX_TOKEN_LIFETIME_MINUTES", "1h")],
+                "AUTH_MAX_TOKEN_LIFETIME_MINUTES must be",
+            ),
+            (
+                vec![("AUTH_TOKEN_TYPES", ",,")],
+                "AUTH_TOKEN_TYPES must list",
+            ),
+            (
+                vec![("AUTH_TOKEN_TYPES", "application/")],
+                "AUTH_TOKEN_TYPES must list",
+            ),
+            (
+                vec![("IDENTITY_NAMESPACE", "a:b")],
+                "IDENTITY_NAMESPACE must be",
+            ),
+            (
+                vec![("IDENTITY_NAMESPACE", "a b")],
+                "IDENTITY_NAMESPACE must be",
+            ),
+            (
+                vec![("IDENTITY_NAMESPACE", long.as_str())],
+                "IDENTITY_NAMESPACE must be",
+            ),
+        ] {
+            let r = config_err(&pairs);
+            assert_eq!(r.code, "ConfigurationError");
+            assert!(r.message.starts_with(starts), "{pairs:?}: {}", r.message);
+        }
+    }
+
+    #[test]
+    fn non_canonical_base64url_is_refused() {
+        let c = config(&[]);
+        let good = hs_with(HS, &claims(""));
+        assert_eq!(verify_and_check(&c, &good), Ok("user-1".into()));
+        let parts: Vec<&str> = good.split('.').collect();
+        // Padding on any part (the payload and signature lengths leave room for it).
+        for i in 0..3 {
+            let mut p: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+            let pad = (4 - p[i].len() % 4) % 4;
+            p[i].push_str(&"=".repeat(if pad == 0 { 4 } else { pad }));
+            let (code, msg) = rejected(&c, &p.join("."));
+            assert_eq!(code, "InvalidToken");
+            assert!(msg.contains("canonical base64url"), "{i}: {msg}");
+        }
+        // Non-zero trailing bits: the signature (32 bytes = 43 symbols, 2 spare bits).
+        let sig = parts[2];
+        let last = sig.chars().last().unwrap();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let v = alphabet.find(last).unwrap();
+        assert_eq!(v & 3, 0, "a canonical last symbol");
+        let twin = alphabet.chars().nth(v | 1).unwrap();
+        let forged = format!("{}.{}.{}{twin}", parts[0], parts[1], &sig[..sig.len() - 1]);
+        let (_, msg) = rejected(&c, &forged);
+        assert!(
+            msg.contains("signature is not canonical base64url"),
+            "{msg}"
+        );
+        // Standard-alphabet symbols are not base64url.
+        let std = format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            sig.replace('-', "+").replace('_', "/")
+        );
+        if std != good {
+            assert_eq!(rejected(&c, &std).0, "InvalidToken");
+        }
+    }
+
+    #[test]
+    fn repeated_member_names_are_refused() {
+        let c = config(&[]);
+        let exp = NOW / 1000 + 600;
+        let two_subs = format!(r#"{{"sub":"alice","exp":{exp},"sub":"bob"}}"#);
+        let (code, msg) = rejected(&c, &hs_with(HS, &two_subs));
+        assert_eq!(code, "InvalidToken");
+        assert_eq!(
+            msg,
+            "the app token's payload has a member name more than once"
+        );
+        let two_exps = format!(r#"{{"sub":"alice","exp":{exp},"exp":{}}}"#, exp + 100_000);
+        assert!(rejected(&c, &hs_with(HS, &two_exps))
+            .1
+            .contains("payload has a member"));
+        let two_algs = r#"{"alg":"HS256","typ":"JWT","alg":"none"}"#;
+        assert!(rejected(&c, &hs_with(two_algs, &claims("")))
+            .1
+            .contains("header has a member"));
+        // Nested objects may repeat a name of the outer level.
+        let nested = format!(r#"{{"sub":"alice","exp":{exp},"ctx":{{"sub":"x"}}}}"#);
+        assert_eq!(
+            verify_and_check(&c, &hs_with(HS, &nested)),
+            Ok("alice".into())
+        );
+    }
+
+    #[test]
+    fn high_s_es256_signatures_are_refused() {
+        let c = jwks_config(&[("AUTH_ISSUER", ISS), ("AUTH_AUDIENCE", "app")]).unwrap();
+        let token = |s: &[u8]| {
+            let mut sig = vec![9u8; 32];
+            sig.extend_from_slice(s);
+            format!(
+                "{}.{}.{}",
+                b64(br#"{"alg":"ES256"}"#),
+                b64(claims("").as_bytes()),
+                b64(&sig)
+            )
+        };
+        let half = P256_HALF_ORDER;
+        let mut above = half;
+        above[31] += 1;
+        let mut below = half;
+        below[31] -= 1;
+        for s in [half, below, [0x01; 32]] {
+            assert!(
+                matches!(verify_token(&c, &token(&s)), Ok(Verification::NeedsKey(_))),
+                "{s:?}"
+            );
+        }
+        for s in [above, [0xff; 32], [0x80; 32]] {
+            let r = verify_token(&c, &token(&s)).unwrap_err();
+            assert_eq!((r.status, r.code), (401, "InvalidToken"));
+            assert!(r.message.contains("low-S"), "{}", r.message);
+        }
+        assert!(is_low_s(&[[1u8; 32], half].concat()));
+        assert!(!is_low_s(&[1u8; 63]));
+    }
+
+    #[test]
+    fn claims_of_the_wrong_type_are_refused() {
+        let c = config(&[]);
+        let exp = NOW / 1000 + 600;
+        for (payload, needle) in [
+            (
+                r#"{"sub":"a","exp":null}"#.to_string(),
+                "exp claim is not a number",
+            ),
+            (
+                format!(r#"{{"sub":"a","exp":{exp},"nbf":null}}"#),
+                "nbf claim is not a number",
+            ),
+            (
+                format!(r#"{{"sub":"a","exp":{exp},"iat":null}}"#),
+                "iat claim is not a number",
+            ),
+            (
+                format!(r#"{{"sub":"a","exp":{exp},"iat":"{}"}}"#, NOW / 1000),
+                "iat claim is not a number",
+            ),
+            (
+                format!(r#"{{"sub":"a","exp":{exp},"nbf":true}}"#),
+                "nbf claim is not a number",
+            ),
+            (
+                format!(r#"{{"sub":"a","exp":{exp},"iss":null}}"#),
+                "iss claim is not a string",
+            ),
+            (
+                format!(r#"{{"sub":42,"exp":{exp}}}"#),
+                "sub claim is not a string",
+            ),
+            (format!(r#"{{"exp":{exp}}}"#), "has no sub claim"),
+        ] {
+            let (code, msg) = rejected(&c, &hs_with(HS, &payload));
+            assert_eq!(code, "InvalidToken");
+            assert!(msg.contains(needle), "{payload}: {msg}");
+        }
+        // The kid header too.
+        let kid_null = r#"{"alg":"HS256","kid":null}"#;
+        assert!(rejected(&c, &hs_with(kid_null, &claims("")))
+            .1
+            .contains("kid is not a string"));
+    }
+
+    #[test]
+    fn long_lived_tokens_are_refused() {
+        let now_s = NOW / 1000;
+        let c = config(&[]);
+        let day = 24 * 3600;
+        // exp − iat over 24 h (the default maximum), even though exp is near.
+        let p = format!(
+            r#"{{"sub":"a","iat":{},"exp":{}}}"#,
+            now_s - day - 600,
+            now_s + 600
+        );
+        let (code, msg) = rejected(&c, &hs_with(HS, &p));
+        assert_eq!(code, "InvalidToken");
+        assert!(msg.contains("lives longer than 1440 minutes"), "{msg}");
+        // Without iat: exp − now.
+        let p = format!(r#"{{"sub":"a","exp":{}}}"#, now_s + day + 600);
+        assert!(rejected(&c, &hs_with(HS, &p)).1.contains("lives longer"));
+        // Exactly 24 h is fine.
+        let p = format!(r#"{{"sub":"a","iat":{now_s},"exp":{}}}"#, now_s + day);
+        assert_eq!(verify_and_check(&c, &hs_with(HS, &p)), Ok("a".into()));
+        // A configured maximum.
+        let short = config(&[("AUTH_MAX_TOKEN_LIFETIME_MINUTES", "15")]);
+        let p = format!(r#"{{"sub":"a","iat":{now_s},"exp":{}}}"#, now_s + 3600);
+        assert!(rejected(&short, &hs_with(HS, &p))
+            .1
+            .contains("longer than 15 minutes"));
+        let p = format!(r#"{{"sub":"a","iat":{now_s},"exp":{}}}"#, now_s + 900);
+        assert_eq!(verify_and_check(&short, &hs_with(HS, &p)), Ok("a".into()));
+    }
+
+    #[test]
+    fn subs_must_be_printable_and_fit_the_mapping() {
+        let c = config(&[]);
+        let exp = NOW / 1000 + 600;
+        let with_sub = |sub: &str| {
+            let mut s = String::new();
+            json::write_json_string(&mut s, sub);
+            hs_with(HS, &format!(r#"{{"sub":{s},"exp":{exp}}}"#))
+        };
+        for (sub, needle) in [
+            ("", "blank"),
+            ("   ", "blank"),
+            ("\t", "blank"),
+            ("alice\n", "control characters"),
+            ("al\u{0}ice", "control characters"),
+            ("al\u{7f}ice", "control characters"),
+            ("al\u{85}ice", "control characters"),
+        ] {
+            let (code, msg) = rejected(&c, &with_sub(sub));
+            assert_eq!(code, "InvalidToken");
+            assert!(msg.contains(needle), "{sub:?}: {msg}");
+        }
+        // The mapping key is `{12 hex}.hs256:{sub}`: 19 characters of prefix, 237 for the sub.
+        let claims_of = |sub: &str| json::parse(&format!(r#"{{"sub":"{sub}"}}"#)).unwrap();
+        let fits = "s".repeat(MAX_KEY_CHARS - 19);
+        let key = mapping_key(&c, TrustSource::Secret, &claims_of(&fits), &fits).unwrap();
+        assert_eq!(key.chars().count(), MAX_KEY_CHARS);
+        let over = "s".repeat(MAX_KEY_CHARS - 18);
+        let r = mapping_key(&c, TrustSource::Secret, &claims_of(&over), &over).unwrap_err();
+        assert_eq!((r.status, r.code), (401, "InvalidToken"));
+        assert!(r.message.contains("(237 characters)"), "{}", r.message);
+        // Non-ASCII: the limit is in characters (ACS) and bytes (KV).
+        let wide = "é".repeat(200);
+        assert!(mapping_key(&c, TrustSource::Secret, &claims_of(&wide), &wide).is_ok());
+        let wider = "😀".repeat(200);
+        assert!(mapping_key(&c, TrustSource::Secret, &claims_of(&wider), &wider).is_err());
+    }
+
+    #[test]
+    fn each_trust_source_and_issuer_has_its_own_namespace() {
+        let c = config(&[]);
+        let claims_iss = |iss: &str| json::parse(&format!(r#"{{"iss":"{iss}"}}"#)).unwrap();
+        let none = json::parse("{}").unwrap();
+        let hs = mapping_key(&c, TrustSource::Secret, &claims_iss(ISS), "alice").unwrap();
+        let jw = mapping_key(&c, TrustSource::Jwks, &claims_iss(ISS), "alice").unwrap();
+        let other = mapping_key(
+            &c,
+            TrustSource::Jwks,
+            &claims_iss("https://other/"),
+            "alice",
+        )
+        .unwrap();
+        let bare = mapping_key(&c, TrustSource::Secret, &none, "alice").unwrap();
+        let keys = [&hs, &jw, &other, &bare];
+        for (i, a) in keys.iter().enumerate() {
+            assert!(a.ends_with(":alice"));
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // Stable and documented: the first 12 hex digits of SHA-256(iss).
+        use sha2::Digest as _;
+        let h: String = Sha256::digest(ISS.as_bytes())[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(jw, format!("{h}.jwks:alice"));
+        assert_eq!(hs, format!("{h}.hs256:alice"));
+        assert_eq!(bare, "e3b0c44298fc.hs256:alice");
+        // A configured namespace replaces the hash (the source still tells them apart).
+        let ns = config(&[("IDENTITY_NAMESPACE", "shop")]);
+        assert_eq!(
+            mapping_key(&ns, TrustSource::Jwks, &claims_iss(ISS), "al").unwrap(),
+            "shop.jwks:al"
+        );
+        assert_eq!(
+            mapping_key(&ns, TrustSource::Secret, &none, "al").unwrap(),
+            "shop.hs256:al"
+        );
+        // The key is the ACS customId (customId mode) or the KV key (kv mode).
+        assert_eq!(identity_plan(&c, &hs), IdentityPlan::CustomId(hs.clone()));
+    }
+
+    #[test]
+    fn token_types_are_checked_when_configured() {
+        let c = config(&[("AUTH_TOKEN_TYPES", "JWT,at+jwt")]);
+        for typ in ["JWT", "jwt", "at+jwt", "application/at+JWT"] {
+            let h = format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#);
+            assert_eq!(
+                verify_and_check(&c, &hs_with(&h, &claims(""))),
+                Ok("user-1".into()),
+                "{typ}"
+            );
+        }
+        for h in [
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"HS256","typ":"dpop+jwt"}"#,
+            r#"{"alg":"HS256","typ":1}"#,
+        ] {
+            let (code, msg) = rejected(&c, &hs_with(h, &claims("")));
+            assert_eq!(code, "InvalidToken");
+            assert_eq!(msg, "the app token's typ is not one of AUTH_TOKEN_TYPES");
+        }
+        // Not configured: any typ (or none).
+        let any = config(&[]);
+        assert!(
+            verify_and_check(&any, &hs_with(r#"{"alg":"HS256","typ":"x"}"#, &claims(""))).is_ok()
+        );
+    }
+
+    #[test]
+    fn stale_keys_are_trusted_only_for_the_grace_period() {
+        let fetched = 1_000_000_000;
+        let expired = fetched + JWKS_TTL_MS;
+        let failing = |now: i64| JwksState {
+            fetched_at_ms: Some(fetched),
+            last_refetch_ms: None,
+            last_failure_ms: Some(now - 1),
+        };
+        // Past their lifetime, the refresh just failed: used during the grace period ...
+        for now in [expired, expired + JWKS_STALE_GRACE_MS - 1] {
+            assert_eq!(jwks_action(&failing(now), true, now), JwksAction::Use);
+            assert!(jwks_keys_trusted(&failing(now), now));
+        }
+        // ... then refused (also for a kid no cached key has).
+        let late = expired + JWKS_STALE_GRACE_MS;
+        assert_eq!(jwks_action(&failing(late), true, late), JwksAction::Stale);
+        assert_eq!(jwks_action(&failing(late), false, late), JwksAction::Stale);
+        assert!(!jwks_keys_trusted(&failing(late), late));
+        // Once the back-off is over another download is tried (success makes them fresh).
+        let retry = JwksState {
+            last_failure_ms: Some(late - JWKS_FAILURE_BACKOFF_MS),
+            ..failing(late)
+        };
+        assert_eq!(
+            jwks_action(&retry, true, late),
+            JwksAction::Fetch { refetch: false }
+        );
+        let r = stale_keys();
+        assert_eq!((r.status, r.code), (401, "InvalidToken"));
+        assert!(r.message.contains("out of date"));
+    }
+
+    #[test]
+    fn the_rate_limiter_counts_per_user_and_window() {
+        let mut l = RateLimiter::new(3);
+        let t0 = 1_000 * RATE_LIMIT_WINDOW_MS + 15_000; // 15 s into a window
+        for _ in 0..3 {
+            assert_eq!(l.check("a", t0), Ok(()));
+        }
+        assert_eq!(l.check("a", t0), Err(45));
+        assert_eq!(l.check("a", t0 + 44_500), Err(1));
+        // Another user has their own count.
+        assert_eq!(l.check("b", t0), Ok(()));
+        // The next window starts afresh.
+        assert_eq!(l.check("a", t0 + 45_000), Ok(()));
+        assert_eq!(l.len(), 2);
+        // A limit of zero refuses everyone.
+        assert_eq!(RateLimiter::new(0).check("a", t0), Err(45));
+    }
+
+    #[test]
+    fn the_rate_limiter_has_bounded_memory() {
+        let mut l = RateLimiter::new(2);
+        let t0 = 7 * RATE_LIMIT_WINDOW_MS;
+        l.check("heavy", t0).unwrap();
+        l.check("heavy", t0).unwrap();
+        for i in 0..RATE_LIMIT_MAX_USERS + 500 {
+            let _ = l.check(&format!("u{i}"), t0);
+        }
+        assert_eq!(l.len(), RATE_LIMIT_MAX_USERS);
+        // The user with the most requests is kept (the fewest are evicted first).
+        assert_eq!(l.check("heavy", t0), Err(60));
+        // Users of past windows are forgotten first.
+        let t1 = t0 + RATE_LIMIT_WINDOW_MS;
+        l.check("fresh", t1).unwrap();
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn rate_limited_and_revoked_answers() {
+        let cors = Cors {
+            allow_origin: Some("https://app.example.com".into()),
+            vary: true,
+        };
+        let r = error_response(&cors, &Rejection::rate_limited(42));
+        assert_eq!(r.status, 429);
+        assert_eq!(error_code(&r), "RateLimited");
+        assert_eq!(r.header("retry-after"), Some("42"));
+        assert_eq!(
+            r.header("access-control-expose-headers"),
+            Some("retry-after")
+        );
+        assert!(r.body.as_deref().unwrap().contains("42 seconds"));
+        let plain = error_response(&Cors::default(), &Rejection::rate_limited(0));
+        assert_eq!(plain.header("retry-after"), Some("1"));
+        assert_eq!(plain.header("access-control-expose-headers"), None);
+        let r = revoked_response(&cors);
+        assert_eq!((r.status, r.body.as_deref()), (204, None));
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("https://app.example.com")
+        );
+        assert_eq!(r.header("cache-control"), Some("no-store"));
     }
 }

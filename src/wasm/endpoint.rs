@@ -18,7 +18,8 @@ use super::client::CommunicationIdentityClient;
 use super::host::{self, bound_abort, AbortController, Timer};
 use crate::core::endpoint::{
     self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
-    JwksAction, JwksState, KeyAlg, KeyCheck, KvBinding, Next, Rejection, RequestHead, Verification,
+    JwksAction, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit, RateLimiter, Rejection,
+    RequestHead, TrustSource, Verification,
 };
 use crate::core::error::show_number;
 use crate::core::json::Json;
@@ -159,6 +160,10 @@ struct State {
     /// user in this isolate share one new identity. (Small maps are plain vectors here: a
     /// `HashMap` costs the browser bundle kilobytes.)
     creating: RefCell<Vec<(String, Promise)>>,
+    /// The `TOKEN_RATE_LIMITER` binding (used when the config says `RateLimit::Binding`).
+    limiter_binding: JsValue,
+    /// The in-process limiter (`RateLimit::PerMinute`).
+    limiter: RefCell<RateLimiter>,
 }
 
 /// The token endpoint. `new TokenEndpoint(bindings, options)`; `handle(request)` → `Promise<Response>`.
@@ -215,9 +220,15 @@ impl TokenEndpoint {
     #[wasm_bindgen(constructor)]
     pub fn new(bindings: JsValue, options: JsValue) -> TokenEndpoint {
         let kv = get(&bindings, "IDENTITY_KV");
+        let limiter_binding = get(&bindings, "TOKEN_RATE_LIMITER");
         let handler_options = HandlerOptions {
             api_version: string_option(&options, "apiVersion"),
             base_path: string_option(&options, "basePath"),
+            rate_limiter: if absent(&limiter_binding) {
+                None
+            } else {
+                Some(get(&limiter_binding, "limit").is_function())
+            },
         };
         let lookup = |name: &str| binding(&bindings, name);
         let mut config = Config::from_bindings(&lookup, kv_binding(&kv), &handler_options);
@@ -241,6 +252,13 @@ impl TokenEndpoint {
                 Err(r) => config = Err(r),
             }
         }
+        let per_minute = match &config {
+            Ok(Config {
+                rate_limit: RateLimit::PerMinute(n),
+                ..
+            }) => *n,
+            _ => 0,
+        };
         TokenEndpoint {
             state: Rc::new(State {
                 config,
@@ -248,6 +266,8 @@ impl TokenEndpoint {
                 kv,
                 fetch,
                 creating: RefCell::new(Vec::new()),
+                limiter_binding,
+                limiter: RefCell::new(RateLimiter::new(per_minute)),
             }),
         }
     }
@@ -286,11 +306,18 @@ async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValu
         content_length: content_length.as_deref(),
         authorization: authorization.as_deref(),
     };
-    let (cors, token) = match ep::begin(state.config.as_ref(), &head) {
+    let (cors, token, revoke) = match ep::begin(state.config.as_ref(), &head) {
         Next::Respond(r) => return to_response(&r),
-        Next::Token { cors, token } => (cors, token),
+        Next::Token {
+            cors,
+            token,
+            revoke,
+        } => (cors, token, revoke),
     };
     let answer = match &state.config {
+        Ok(config) if revoke => revoke_user(&state, config, &token)
+            .await
+            .map(|()| ep::revoked_response(&cors)),
         Ok(config) => issue(&state, config, &request, &token)
             .await
             .and_then(|(id, token, expires)| ep::token_response(&cors, &id, &token, expires)),
@@ -302,18 +329,95 @@ async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValu
     }
 }
 
-/// The token route after the cheap checks: verify, read the body, get the identity and token.
+/// Verifies the app token and checks its claims; returns the user's mapping key.
+async fn app_user(state: &State, config: &Config, token: &str) -> Result<String, Rejection> {
+    let (claims, source) = match ep::verify_token(config, token)? {
+        Verification::Verified(claims) => (claims, TrustSource::Secret),
+        Verification::NeedsKey(check) => (
+            verify_with_jwks(state, config, check).await?,
+            TrustSource::Jwks,
+        ),
+    };
+    let sub = ep::check_claims(config, &claims, now_ms())?;
+    ep::mapping_key(config, source, &claims, &sub)
+}
+
+/// The per-user rate limit of token requests (the binding, or the in-process limiter).
+async fn rate_limit(state: &State, config: &Config, key: &str) -> Result<(), Rejection> {
+    match config.rate_limit {
+        RateLimit::Off => Ok(()),
+        RateLimit::PerMinute(_) => state
+            .limiter
+            .borrow_mut()
+            .check(key, now_ms())
+            .map_err(Rejection::rate_limited),
+        RateLimit::Binding => {
+            let limit: Function = get(&state.limiter_binding, "limit")
+                .dyn_into()
+                .map_err(|_| Rejection::internal("TOKEN_RATE_LIMITER has no limit function"))?;
+            let options = object(&[("key", key.into())]);
+            let outcome = match limit.call1(&state.limiter_binding, &options) {
+                Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(v) if get(&v, "success").as_bool() == Some(true) => Ok(()),
+                Ok(_) => Err(Rejection::rate_limited(ep::BINDING_RETRY_AFTER_SECONDS)),
+                Err(_) => {
+                    // Fail closed: an unusable limiter must not lift the limit.
+                    console_error(
+                        "acs-identity/worker: TOKEN_RATE_LIMITER.limit failed; the request is refused",
+                    );
+                    Err(Rejection::internal(
+                        "the rate limiter (TOKEN_RATE_LIMITER) failed",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// `DELETE /token`: revokes every ACS token of the user (sign-out). A user without an identity
+/// has nothing to revoke: 204 as well.
+async fn revoke_user(state: &State, config: &Config, token: &str) -> Result<(), Rejection> {
+    let key = app_user(state, config, token).await?;
+    let client = state
+        .client
+        .as_ref()
+        .ok_or_else(|| Rejection::internal("the ACS client is not available"))?;
+    let mut id = None;
+    if let IdentityPlan::Kv(k) = ep::identity_plan(config, &key) {
+        let stored = kv_call(&state.kv, "get", &[JsValue::from_str(&k)])
+            .await
+            .map_err(|_| Rejection::internal("IDENTITY_KV could not be read"))?;
+        id = stored.as_string().filter(|id| ep::is_stored_id_usable(id));
+    }
+    if id.is_none() && ep::creates_with_custom_id(config) {
+        // The service knows the identity by its customId (it returns the existing one).
+        let options = object(&[("customId", key.as_str().into())]);
+        let user = JsFuture::from(client.create_user(options.into()))
+            .await
+            .map_err(upstream_failure)?;
+        id = get(&user, "communicationUserId").as_string();
+    }
+    let Some(id) = id else { return Ok(()) };
+    match JsFuture::from(client.revoke_tokens(JsValue::from_str(&id), JsValue::UNDEFINED)).await {
+        Ok(_) => Ok(()),
+        Err(e) if get(&e, "code").as_string().as_deref() == Some("IdentityNotFound") => Ok(()),
+        Err(e) => Err(upstream_failure(e)),
+    }
+}
+
+/// The token route after the cheap checks: verify, limit, read the body, get the identity and
+/// token.
 async fn issue(
     state: &State,
     config: &Config,
     request: &WebRequest,
     token: &str,
 ) -> Result<(String, String, i64), Rejection> {
-    let claims = match ep::verify_token(config, token)? {
-        Verification::Verified(claims) => claims,
-        Verification::NeedsKey(check) => verify_with_jwks(state, config, check).await?,
-    };
-    let sub = ep::check_claims(config, &claims, now_ms())?;
+    let sub = app_user(state, config, token).await?;
+    rate_limit(state, config, &sub).await?;
     let body = read_body(request).await?;
     let wanted = ep::parse_body(config, &body)?;
     let client = state
@@ -334,7 +438,10 @@ async fn issue(
                     .map_err(upstream_failure)?;
             created_parts(&result)
         }
-        IdentityPlan::Kv(key) => kv_token(state, client, key, scopes, minutes).await,
+        IdentityPlan::Kv(key) => {
+            let custom_id = ep::creates_with_custom_id(config);
+            kv_token(state, client, key, custom_id, scopes, minutes).await
+        }
     }
 }
 
@@ -392,6 +499,7 @@ async fn kv_token(
     state: &State,
     client: &CommunicationIdentityClient,
     key: String,
+    custom_id: bool,
     scopes: Array,
     minutes: JsValue,
 ) -> Result<(String, String, i64), Rejection> {
@@ -432,10 +540,13 @@ async fn kv_token(
     }
 
     let promise = {
-        let create = client.create_user_and_token(
-            scopes.into(),
-            object(&[("tokenExpiresInMinutes", minutes)]).into(),
-        );
+        // With the key as customId the service de-duplicates: instances that map a new user at
+        // the same time get the same identity, and KV is only a cache of it.
+        let options = object(&[("tokenExpiresInMinutes", minutes)]);
+        if custom_id {
+            set(&options, "customId", &JsValue::from_str(&key));
+        }
+        let create = client.create_user_and_token(scopes.into(), options.into());
         let kv = state.kv.clone();
         let key = key.clone();
         future_to_promise(async move {
@@ -486,7 +597,24 @@ async fn read_body(request: &WebRequest) -> Result<Vec<u8>, Rejection> {
     if absent(&body) {
         return Ok(Vec::new());
     }
-    let unreadable = || Rejection::bad_body("the request body could not be read");
+    read_capped(body, ep::MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            Capped::TooLarge => Rejection::too_large(),
+            Capped::Unreadable => Rejection::bad_body("the request body could not be read"),
+        })
+}
+
+/// Why a stream was not read to its end.
+enum Capped {
+    TooLarge,
+    Unreadable,
+}
+
+/// Reads a `ReadableStream` of bytes, giving up (and cancelling it) as soon as more than `cap`
+/// bytes arrived.
+async fn read_capped(body: JsValue, cap: usize) -> Result<Vec<u8>, Capped> {
+    let unreadable = || Capped::Unreadable;
     let reader = body
         .unchecked_into::<BodyStream>()
         .get_reader()
@@ -506,12 +634,12 @@ async fn read_body(request: &WebRequest) -> Result<Vec<u8>, Rejection> {
             Err(v) => Uint8Array::new(&v),
         };
         let len = bytes.length() as usize;
-        if out.len() + len > ep::MAX_BODY_BYTES {
+        if out.len() + len > cap {
             if let Ok(p) = reader.cancel() {
-                // Nothing to wait for: the rest of the upload is discarded.
+                // Nothing to wait for: the rest of the stream is discarded.
                 drop(p);
             }
-            return Err(Rejection::too_large());
+            return Err(Capped::TooLarge);
         }
         let start = out.len();
         out.resize(start + len, 0);
@@ -565,6 +693,14 @@ fn jwks_lookup(url: &str, check: &KeyCheck) -> (JwksAction, Vec<JsValue>, bool) 
     })
 }
 
+/// Whether the cached keys of `url` are within their lifetime and grace period.
+fn jwks_trusted(url: &str) -> bool {
+    JWKS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        ep::jwks_keys_trusted(&jwks_entry(&mut cache, url).state, now_ms())
+    })
+}
+
 async fn verify_with_jwks(
     state: &State,
     config: &Config,
@@ -574,15 +710,25 @@ async fn verify_with_jwks(
         .jwks_url
         .as_deref()
         .ok_or_else(|| Rejection::internal("AUTH_JWKS_URL is not set"))?;
+    let stale = || {
+        console_error(
+            "acs-identity/worker: the keys of AUTH_JWKS_URL are past their lifetime and grace period and could not be refreshed; tokens that need them are refused (401) until a download succeeds",
+        );
+        ep::stale_keys()
+    };
     let (action, candidates, _) = jwks_lookup(url, &check);
     let candidates = match action {
         JwksAction::Use => candidates,
         JwksAction::Unknown => return Err(ep::unknown_key()),
         JwksAction::Unavailable => return Err(Rejection::jwks_unavailable()),
+        JwksAction::Stale => return Err(stale()),
         JwksAction::Fetch { refetch } => {
             download_shared(url, refetch, state.fetch.clone()).await;
             // Whatever the download gave (or the stale keys when it failed): no second download.
             let (_, candidates, ever_fetched) = jwks_lookup(url, &check);
+            if ever_fetched && !jwks_trusted(url) {
+                return Err(stale());
+            }
             if candidates.is_empty() {
                 return Err(if ever_fetched {
                     ep::unknown_key()
@@ -657,12 +803,15 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
     };
     let controller = AbortController::new();
     let _timer = Timer::start(&bound_abort(&controller), JWKS_TIMEOUT_MS);
+    // Redirects are not followed: a redirect could lead anywhere (another origin, plain http),
+    // past the check of AUTH_JWKS_URL.
     let init = object(&[
         ("method", "GET".into()),
         (
             "headers",
             object(&[("accept", "application/json".into())]).into(),
         ),
+        ("redirect", "manual".into()),
         ("signal", controller.signal().into()),
     ]);
     let sent = match host::call_fetch(fetch, url, &init) {
@@ -675,17 +824,30 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
     if !response.is_object() {
         return failed("fetch did not return a Response");
     }
-    let response: host::Response = response.unchecked_into();
-    let status = response.status();
-    if status != 200 {
-        return failed(&format!("status {status}"));
+    let status = get(&response, "status").as_f64().unwrap_or(0.0);
+    if get(&response, "type").as_string().as_deref() == Some("opaqueredirect")
+        || (300.0..400.0).contains(&status)
+    {
+        return failed(&format!(
+            "status {}: redirects are not followed",
+            show_number(status)
+        ));
     }
-    let Ok(text) = response.body_text().await else {
-        return failed("the body could not be read");
+    if status != 200.0 {
+        return failed(&format!("status {}", show_number(status)));
+    }
+    let body = get(&response, "body");
+    if absent(&body) {
+        return failed("the response has no body");
+    }
+    let bytes = match read_capped(body, MAX_JWKS_BYTES).await {
+        Ok(b) => b,
+        Err(Capped::TooLarge) => return failed("the document is too large"),
+        Err(Capped::Unreadable) => return failed("the body could not be read"),
     };
-    if text.len() > MAX_JWKS_BYTES {
-        return failed("the document is too large");
-    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return failed("the document is not UTF-8 text");
+    };
     let keys = match ep::parse_jwks(&text) {
         Ok(k) => k,
         Err(why) => return failed(why),

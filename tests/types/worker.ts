@@ -71,3 +71,20 @@ toNodeListener((r: Request) => r.url);
 toNodeListener(handler, { bodyLimit: '8k' });
 // @ts-expect-error a listener takes a request and a response
 fromHandler({});
+
+// Limits and trust options.
+const limited: TokenHandlerOptions = {
+  rateLimitPerMinute: 'off',
+  rateLimiter: { limit: async ({ key }: { key: string }) => ({ success: key.length > 0 }) },
+  audienceOptional: true,
+  maxTokenLifetimeMinutes: 30,
+  tokenTypes: ['JWT', 'at+jwt'],
+  identityNamespace: 'shop',
+};
+const limitedEnv: TokenEndpointEnv = { RATE_LIMIT_PER_MINUTE: '20', AUTH_AUDIENCE_OPTIONAL: 'true', IDENTITY_NAMESPACE: 'shop' };
+const rateLimited: TokenEndpointErrorCode = 'RateLimited';
+void createTokenHandler(limited);
+void limitedEnv;
+void rateLimited;
+// @ts-expect-error the rate limiter binding has a limit function
+createTokenHandler({ rateLimiter: {} });

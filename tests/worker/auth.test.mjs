@@ -63,9 +63,10 @@ for (const runtime of ENDPOINT_RUNTIMES) describe(runtime, () => {
     const acs = emulator.connectionString;
     endpoints = await startEndpoints(runtime, {
       hs: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWT_SECRET: HS_SECRET, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE } },
-      jwks: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWKS_URL: jwks.url } },
-      both: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWT_SECRET: HS_SECRET, AUTH_JWKS_URL: jwks.url } },
-      rotation: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWKS_URL: rotation.url } },
+      // With a JWKS, AUTH_ISSUER and AUTH_AUDIENCE are required.
+      jwks: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE } },
+      both: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWT_SECRET: HS_SECRET, AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE } },
+      rotation: { bindings: { ACS_CONNECTION_STRING: acs, AUTH_JWKS_URL: rotation.url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE } },
     });
     w = endpoints.endpoints;
   });
@@ -161,69 +162,69 @@ for (const runtime of ENDPOINT_RUNTIMES) describe(runtime, () => {
     test('concurrent first requests share one JWKS download; RS256 and ES256 are accepted', async () => {
       const before = jwks.requests;
       const answers = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => call(w.jwks, { token: i % 2 ? esToken(claimsFor(`jwks-${i}`)) : rsToken(claimsFor(`jwks-${i}`)) })),
+        Array.from({ length: 8 }, (_, i) => call(w.jwks, { token: i % 2 ? esToken(hsClaims(`jwks-${i}`)) : rsToken(hsClaims(`jwks-${i}`)) })),
       );
       for (const r of answers) await assertIssued(r);
       assert.equal(jwks.requests - before, 1, 'one download for all of them');
     });
 
     test('RS256 with kid, ES256 with kid, RS256 without kid', async () => {
-      await assertIssued(await call(w.jwks, { token: rsToken(claimsFor('rs-user')) }));
-      await assertIssued(await call(w.jwks, { token: esToken(claimsFor('es-user')) }));
-      const noKid = signJwt({ alg: 'RS256', typ: 'JWT' }, claimsFor('rs-user'), keys.rsa.privateKey);
+      await assertIssued(await call(w.jwks, { token: rsToken(hsClaims('rs-user')) }));
+      await assertIssued(await call(w.jwks, { token: esToken(hsClaims('es-user')) }));
+      const noKid = signJwt({ alg: 'RS256', typ: 'JWT' }, hsClaims('rs-user'), keys.rsa.privateKey);
       await assertIssued(await call(w.jwks, { token: noKid }));
     });
 
     test('key confusion: an HS256 token signed with the public key is refused', async () => {
       // The classic attack: HMAC with the published key's bytes as the secret.
       for (const secret of [JSON.stringify(keys.rsa.jwk), keys.rsa.jwk.n, keys.rsa.privateKey.export({ type: 'pkcs1', format: 'pem' })]) {
-        const token = signJwt({ alg: 'HS256', typ: 'JWT', kid: 'rsa-1' }, claimsFor('u'), secret);
+        const token = signJwt({ alg: 'HS256', typ: 'JWT', kid: 'rsa-1' }, hsClaims('u'), secret);
         assert401(await call(w.jwks, { token }), 'InvalidToken');
       }
       const hmacWithN = createHmac('sha256', Buffer.from(keys.rsa.jwk.n, 'base64url'));
-      const input = `${Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'rsa-1' })).toString('base64url')}.${Buffer.from(JSON.stringify(claimsFor('u'))).toString('base64url')}`;
+      const input = `${Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'rsa-1' })).toString('base64url')}.${Buffer.from(JSON.stringify(hsClaims('u'))).toString('base64url')}`;
       assert401(await call(w.jwks, { token: `${input}.${hmacWithN.update(input).digest('base64url')}` }), 'InvalidToken');
     });
 
     test('wrong signature, wrong key type, alg none: 401 InvalidToken', async () => {
       // Signed by a key that is not the one its kid names.
-      assert401(await call(w.jwks, { token: rsToken(claimsFor('u'), 'rsa-1', keys.rotated.privateKey) }), 'InvalidToken');
+      assert401(await call(w.jwks, { token: rsToken(hsClaims('u'), 'rsa-1', keys.rotated.privateKey) }), 'InvalidToken');
       // ES256 header naming the RSA key, RS256 header naming the EC key.
-      assert401(await call(w.jwks, { token: esToken(claimsFor('u'), 'rsa-1') }), 'InvalidToken');
-      assert401(await call(w.jwks, { token: rsToken(claimsFor('u'), 'ec-1') }), 'InvalidToken');
+      assert401(await call(w.jwks, { token: esToken(hsClaims('u'), 'rsa-1') }), 'InvalidToken');
+      assert401(await call(w.jwks, { token: rsToken(hsClaims('u'), 'ec-1') }), 'InvalidToken');
       const header = Buffer.from(JSON.stringify({ alg: 'none', kid: 'rsa-1' })).toString('base64url');
-      const claims = Buffer.from(JSON.stringify(claimsFor('u'))).toString('base64url');
+      const claims = Buffer.from(JSON.stringify(hsClaims('u'))).toString('base64url');
       assert401(await call(w.jwks, { token: `${header}.${claims}.` }), 'InvalidToken');
       // An unsupported algorithm.
-      assert401(await call(w.jwks, { token: signJwt({ alg: 'PS256', kid: 'rsa-1' }, claimsFor('u'), keys.rsa.privateKey) }), 'InvalidToken');
+      assert401(await call(w.jwks, { token: signJwt({ alg: 'PS256', kid: 'rsa-1' }, hsClaims('u'), keys.rsa.privateKey) }), 'InvalidToken');
     });
 
     test('claims are checked after the signature: expired and missing sub', async () => {
       const now = nowSeconds();
       assert401(await call(w.jwks, { token: esToken({ sub: 'u', exp: now - 3600 }) }), 'TokenExpired');
-      assert401(await call(w.jwks, { token: rsToken({ exp: now + 600 }) }), 'InvalidToken');
+      assert401(await call(w.jwks, { token: rsToken({ exp: now + 600, iss: ISSUER, aud: AUDIENCE }) }), 'InvalidToken');
     });
 
     test('with both configured, HS256 uses the secret and RS256/ES256 the JWKS', async () => {
-      await assertIssued(await call(w.both, { token: hsToken(claimsFor('both-user')) }));
-      await assertIssued(await call(w.both, { token: esToken(claimsFor('both-user')) }));
-      assert401(await call(w.both, { token: hsToken(claimsFor('u'), HS, JSON.stringify(keys.rsa.jwk)) }), 'InvalidToken');
+      await assertIssued(await call(w.both, { token: hsToken(hsClaims('both-user')) }));
+      await assertIssued(await call(w.both, { token: esToken(hsClaims('both-user')) }));
+      assert401(await call(w.both, { token: hsToken(hsClaims('u'), HS, JSON.stringify(keys.rsa.jwk)) }), 'InvalidToken');
     });
 
     test('keys are cached; an unknown kid refetches the JWKS, at most once a minute', async () => {
-      await assertIssued(await call(w.rotation, { token: rsToken(claimsFor('rot-user')) }));
-      await assertIssued(await call(w.rotation, { token: rsToken(claimsFor('rot-user')) }));
+      await assertIssued(await call(w.rotation, { token: rsToken(hsClaims('rot-user')) }));
+      await assertIssued(await call(w.rotation, { token: rsToken(hsClaims('rot-user')) }));
       assert.equal(rotation.requests, 1, 'the second request used the cached keys');
       // The issuer rotates in a new key: the unknown kid triggers one refetch.
       rotation.keys = [keys.rsa.jwk, keys.rotated.jwk];
-      await assertIssued(await call(w.rotation, { token: rsToken(claimsFor('rot-user'), 'rsa-2', keys.rotated.privateKey) }));
+      await assertIssued(await call(w.rotation, { token: rsToken(hsClaims('rot-user'), 'rsa-2', keys.rotated.privateKey) }));
       assert.equal(rotation.requests, 2);
       // Another unknown kid right after: no new download (rate limit), 401.
-      const r = await call(w.rotation, { token: rsToken(claimsFor('rot-user'), 'rsa-3', keys.rotated.privateKey) });
+      const r = await call(w.rotation, { token: rsToken(hsClaims('rot-user'), 'rsa-3', keys.rotated.privateKey) });
       assert401(r, 'InvalidToken');
       assert.equal(rotation.requests, 2, 'refetches are limited to one a minute');
       // The known keys keep working.
-      await assertIssued(await call(w.rotation, { token: rsToken(claimsFor('rot-user'), 'rsa-2', keys.rotated.privateKey) }));
+      await assertIssued(await call(w.rotation, { token: rsToken(hsClaims('rot-user'), 'rsa-2', keys.rotated.privateKey) }));
       assert.equal(rotation.requests, 2);
     });
   });

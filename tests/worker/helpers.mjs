@@ -86,13 +86,26 @@ export async function call(target, { method = 'POST', path = '/token', token, bo
 
 const b64u = (b) => Buffer.from(b).toString('base64url');
 
+/** The order of the P-256 group. */
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/**
+ * An ES256 signature (`r || s`) in its low-S form (`s ≤ n/2`), which the endpoint requires;
+ * OpenSSL (and so node:crypto) returns either form.
+ */
+export function lowS(signature) {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  if (s <= P256_N / 2n) return signature;
+  return Buffer.concat([signature.subarray(0, 32), Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex')]);
+}
+
 /** Signs `claims` with `header.alg` (HS256 with a secret string, RS256/ES256 with a KeyObject). */
 export function signJwt(header, claims, key) {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(claims))}`;
   let signature;
   if (header.alg === 'HS256') signature = createHmac('sha256', key).update(input).digest();
   else if (header.alg === 'RS256') signature = cryptoSign('sha256', Buffer.from(input), key);
-  else if (header.alg === 'ES256') signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  else if (header.alg === 'ES256') signature = lowS(cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }));
   else signature = Buffer.alloc(0);
   return `${input}.${b64u(signature)}`;
 }

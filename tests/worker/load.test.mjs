@@ -35,7 +35,8 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((
 for (const runtime of ENDPOINT_RUNTIMES) describe(runtime, () => {
   let worker;
   before(async () => {
-    worker = await startEndpoint(runtime, { bindings: { ACS_CONNECTION_STRING: emulator.connectionString, AUTH_JWT_SECRET: HS_SECRET } });
+    // Load from a few users: the per-user rate limit (tested in limits.test.mjs) is off here.
+    worker = await startEndpoint(runtime, { bindings: { ACS_CONNECTION_STRING: emulator.connectionString, AUTH_JWT_SECRET: HS_SECRET, RATE_LIMIT_PER_MINUTE: 'off' } });
   });
   after(() => worker?.close());
 
