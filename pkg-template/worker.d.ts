@@ -42,6 +42,8 @@ export interface TokenEndpointEnv {
   AUTH_AUDIENCE?: string;
   /** `true`: accept JWKS tokens without checking `aud` (only for an issuer that mints tokens for this app alone). */
   AUTH_AUDIENCE_OPTIONAL?: 'true' | 'false' | boolean | (string & {});
+  /** `true`: accept ES256 signatures with a high S (issuers whose library does not normalise S); default `false`. */
+  AUTH_ES256_ALLOW_HIGH_S?: 'true' | 'false' | boolean | (string & {});
   /** Longest app-token lifetime accepted (`exp − iat`, or `exp − now` without `iat`), 1..525600 minutes; default 1440. */
   AUTH_MAX_TOKEN_LIFETIME_MINUTES?: string | number;
   /** Comma-separated accepted `typ` header values, e.g. `JWT,at+jwt`; default: any. */
@@ -91,6 +93,8 @@ export interface TokenHandlerOptions {
   kv?: IdentityKvNamespace;
   /** AUTH_AUDIENCE_OPTIONAL */
   audienceOptional?: boolean | 'true' | 'false';
+  /** AUTH_ES256_ALLOW_HIGH_S */
+  es256AllowHighS?: boolean | 'true' | 'false';
   /** AUTH_MAX_TOKEN_LIFETIME_MINUTES */
   maxTokenLifetimeMinutes?: number | string;
   /** AUTH_TOKEN_TYPES (an array is joined with commas) */

@@ -23,6 +23,7 @@ const OPTION_BINDINGS = [
   ['identityMapping', 'IDENTITY_MAPPING'],
   ['kv', 'IDENTITY_KV'],
   ['audienceOptional', 'AUTH_AUDIENCE_OPTIONAL'],
+  ['es256AllowHighS', 'AUTH_ES256_ALLOW_HIGH_S'],
   ['identityNamespace', 'IDENTITY_NAMESPACE'],
   ['maxTokenLifetimeMinutes', 'AUTH_MAX_TOKEN_LIFETIME_MINUTES'],
   ['tokenTypes', 'AUTH_TOKEN_TYPES'],

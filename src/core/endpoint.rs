@@ -406,6 +406,9 @@ pub struct Config {
     pub default_expires_in_minutes: u32,
     /// `AUTH_AUDIENCE_OPTIONAL=true`: tokens of `AUTH_JWKS_URL` need no `aud`.
     pub audience_optional: bool,
+    /// `AUTH_ES256_ALLOW_HIGH_S=true`: ES256 signatures are accepted whatever half of the curve
+    /// order their `s` is in (for issuers whose signing library does not normalise to low S).
+    pub es256_allow_high_s: bool,
     /// `IDENTITY_NAMESPACE`: the first part of every mapping key (else a hash of `iss`).
     pub identity_namespace: Option<String>,
     /// `AUTH_MAX_TOKEN_LIFETIME_MINUTES`, in ms: app tokens living longer are refused.
@@ -438,6 +441,7 @@ impl fmt::Debug for Config {
                 &self.default_expires_in_minutes,
             )
             .field("audience_optional", &self.audience_optional)
+            .field("es256_allow_high_s", &self.es256_allow_high_s)
             .field("identity_namespace", &self.identity_namespace)
             .field("max_token_lifetime_ms", &self.max_token_lifetime_ms)
             .field("token_types", &self.token_types)
@@ -446,6 +450,20 @@ impl fmt::Debug for Config {
             .field("api_version", &self.api_version)
             .field("base_path", &self.base_path)
             .finish()
+    }
+}
+
+/// A `true` / `false` binding (any case, spaces around ignored); unset is `false`.
+fn flag(lookup: &dyn Fn(&str) -> Binding, name: &str) -> Result<bool, Rejection> {
+    match text(lookup, name)? {
+        None => Ok(false),
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(Rejection::configuration(format!(
+                "{name} must be true or false"
+            ))),
+        },
     }
 }
 
@@ -542,18 +560,8 @@ impl Config {
         }
         let issuer = text(lookup, "AUTH_ISSUER")?.map(|s| s.trim().to_string());
         let audience = text(lookup, "AUTH_AUDIENCE")?.map(|s| s.trim().to_string());
-        let audience_optional = match text(lookup, "AUTH_AUDIENCE_OPTIONAL")? {
-            None => false,
-            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(Rejection::configuration(
-                        "AUTH_AUDIENCE_OPTIONAL must be true or false",
-                    ))
-                }
-            },
-        };
+        let audience_optional = flag(lookup, "AUTH_AUDIENCE_OPTIONAL")?;
+        let es256_allow_high_s = flag(lookup, "AUTH_ES256_ALLOW_HIGH_S")?;
         if jwks_url.is_some() {
             // A key set may be shared by many issuers (a cloud's common keys) and one issuer's
             // tokens by many apps: without both checks anyone with a token from that key set
@@ -766,6 +774,7 @@ impl Config {
             allowed_scopes,
             default_expires_in_minutes,
             audience_optional,
+            es256_allow_high_s,
             identity_namespace,
             max_token_lifetime_ms,
             token_types,
@@ -1177,9 +1186,9 @@ pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Reject
         if parts.signature.len() != 64 {
             return Err(invalid_token("the app token's signature is not valid"));
         }
-        if !is_low_s(&parts.signature) {
+        if !config.es256_allow_high_s && !is_low_s(&parts.signature) {
             return Err(invalid_token(
-                "the app token's ES256 signature is not in its canonical low-S form",
+                "the app token's ES256 signature is not in its canonical low-S form (set AUTH_ES256_ALLOW_HIGH_S=true if the issuer does not normalise S)",
             ));
         }
     }
@@ -2957,6 +2966,29 @@ mod tests {
         }
         assert!(is_low_s(&[[1u8; 32], half].concat()));
         assert!(!is_low_s(&[1u8; 63]));
+        // The opt-out for issuers that do not normalise S: both halves go on to the key check.
+        let lenient = jwks_config(&[
+            ("AUTH_ISSUER", ISS),
+            ("AUTH_AUDIENCE", "app"),
+            ("AUTH_ES256_ALLOW_HIGH_S", "true"),
+        ])
+        .unwrap();
+        for s in [above, below, [0xff; 32]] {
+            assert!(
+                matches!(
+                    verify_token(&lenient, &token(&s)),
+                    Ok(Verification::NeedsKey(_))
+                ),
+                "{s:?}"
+            );
+        }
+        let r = jwks_config(&[
+            ("AUTH_ISSUER", ISS),
+            ("AUTH_AUDIENCE", "app"),
+            ("AUTH_ES256_ALLOW_HIGH_S", "1"),
+        ])
+        .unwrap_err();
+        assert_eq!(r.message, "AUTH_ES256_ALLOW_HIGH_S must be true or false");
     }
 
     #[test]

@@ -134,6 +134,7 @@ for (const runtime of ENDPOINT_RUNTIMES) {
       stack = await startEndpoints(runtime, {
         hs: { bindings: { ...acs, AUTH_JWT_SECRET: HS_SECRET } },
         both: { bindings: { ...acs, ...issuer, AUTH_JWT_SECRET: HS_SECRET, AUTH_JWKS_URL: jwks.url } },
+        highS: { bindings: { ...acs, ...issuer, AUTH_JWKS_URL: jwks.url, AUTH_ES256_ALLOW_HIGH_S: 'true' } },
         named: { bindings: { ...acs, AUTH_JWT_SECRET: HS_SECRET, IDENTITY_NAMESPACE: 'shop' } },
         noIssuer: { bindings: { ...acs, AUTH_JWKS_URL: jwks.url } },
         noAudience: { bindings: { ...acs, AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISS } },
@@ -230,6 +231,15 @@ for (const runtime of ENDPOINT_RUNTIMES) {
       const low = await post(ep.both, esToken(keys.ec.privateKey, claims));
       assert.equal(low.status, 200, low.text);
       await refused(ep.both, esToken(keys.ec.privateKey, claims, { high: true }), 'InvalidToken', /low-S/);
+    });
+
+    test('ES256 with AUTH_ES256_ALLOW_HIGH_S=true: both twins are accepted (issuers that do not normalise S)', async () => {
+      const claims = claimsFor(newUser('es-high'), { iss: ISS, aud: AUD });
+      const high = await post(ep.highS, esToken(keys.ec.privateKey, claims, { high: true }));
+      assert.equal(high.status, 200, high.text);
+      const low = await post(ep.highS, esToken(keys.ec.privateKey, claims));
+      assert.equal(low.status, 200, low.text);
+      assert.equal(low.json.user.communicationUserId, high.json.user.communicationUserId);
     });
 
     test('exp, nbf, iat of the wrong type (null, text, true) are refused', async () => {
