@@ -29,7 +29,8 @@ function relativeImports(file, text) {
   const out = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
   for (const m of text.matchAll(re)) {
-    let target = normalize(join(dirname(file), m[1]));
+    // `./x.wasm?module` (the edge-light entry, as Vercel's bundler reads it) names ./x.wasm.
+    let target = normalize(join(dirname(file), m[1].replace(/\?.*$/, '')));
     // A declaration file names the module (`./credential.js`); its types are beside it.
     if (file.endsWith('.d.ts') && /\.m?js$/.test(target)) {
       const dts = target.replace(/\.(m?)js$/, '.d.$1ts');
