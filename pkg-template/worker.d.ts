@@ -46,6 +46,14 @@ export interface TokenEndpointEnv {
   AUTH_ES256_ALLOW_HIGH_S?: 'true' | 'false' | boolean | (string & {});
   /** Longest app-token lifetime accepted (`exp − iat`, or `exp − now` without `iat`), 1..525600 minutes; default 1440. */
   AUTH_MAX_TOKEN_LIFETIME_MINUTES?: string | number;
+  /** How long downloaded keys of AUTH_JWKS_URL are used before they are downloaded again, 1..86400 seconds; default 600. */
+  AUTH_JWKS_CACHE_SECONDS?: string | number;
+  /**
+   * How long past AUTH_JWKS_CACHE_SECONDS the keys are still trusted while they cannot be
+   * refreshed (then tokens that need them get 401, logged), 0..86400 seconds; default 3600; `0`
+   * refuses them as soon as they are out of date.
+   */
+  AUTH_JWKS_STALE_SECONDS?: string | number;
   /** Comma-separated accepted `typ` header values, e.g. `JWT,at+jwt`; default: any. */
   AUTH_TOKEN_TYPES?: string;
   /** Prefix of every identity mapping key instead of a hash of `iss` (1-64 of `A-Za-z0-9._-`). */
@@ -97,6 +105,10 @@ export interface TokenHandlerOptions {
   es256AllowHighS?: boolean | 'true' | 'false';
   /** AUTH_MAX_TOKEN_LIFETIME_MINUTES */
   maxTokenLifetimeMinutes?: number | string;
+  /** AUTH_JWKS_CACHE_SECONDS */
+  jwksCacheSeconds?: number | string;
+  /** AUTH_JWKS_STALE_SECONDS */
+  jwksStaleSeconds?: number | string;
   /** AUTH_TOKEN_TYPES (an array is joined with commas) */
   tokenTypes?: string | readonly string[];
   /** IDENTITY_NAMESPACE */

@@ -26,6 +26,8 @@ const OPTION_BINDINGS = [
   ['es256AllowHighS', 'AUTH_ES256_ALLOW_HIGH_S'],
   ['identityNamespace', 'IDENTITY_NAMESPACE'],
   ['maxTokenLifetimeMinutes', 'AUTH_MAX_TOKEN_LIFETIME_MINUTES'],
+  ['jwksCacheSeconds', 'AUTH_JWKS_CACHE_SECONDS'],
+  ['jwksStaleSeconds', 'AUTH_JWKS_STALE_SECONDS'],
   ['tokenTypes', 'AUTH_TOKEN_TYPES'],
   ['rateLimitPerMinute', 'RATE_LIMIT_PER_MINUTE'],
   ['rateLimiter', 'TOKEN_RATE_LIMITER'],

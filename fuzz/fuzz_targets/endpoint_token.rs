@@ -12,9 +12,10 @@
 #![no_main]
 
 use acs_identity::core::endpoint::{
-    bearer_token, check_claims, is_low_s, jwks_action, key_candidates, mapping_key, parse_jwks,
-    verify_token, Config, JwkKey, JwksAction, JwksState, KeyAlg, KvBinding, TrustSource,
-    Verification, CLOCK_SKEW_MS, MAX_KEY_CHARS, MAX_SUB_BYTES, MAX_SUB_CHARS,
+    bearer_token, check_claims, is_low_s, jwks_action, jwks_keys_trusted, key_candidates,
+    mapping_key, parse_jwks, verify_token, Config, JwkKey, JwksAction, JwksPolicy, JwksState,
+    KeyAlg, KvBinding, TrustSource, Verification, CLOCK_SKEW_MS, MAX_KEY_CHARS, MAX_SUB_BYTES,
+    MAX_SUB_CHARS,
 };
 use acs_identity::core::json::Json;
 use acs_identity_fuzz::{
@@ -259,12 +260,21 @@ fn check_jwks_policy(u: &mut Unstructured) -> Result<()> {
     };
     let has_match: bool = u.arbitrary()?;
     let now = instant(u)?;
-    let action = jwks_action(&state, has_match, now);
+    let policy = JwksPolicy::from_seconds(u.int_in_range(1..=86_400)?, u.int_in_range(0..=86_400)?);
+    let action = jwks_action(&policy, &state, has_match, now);
     if state.fetched_at_ms.is_none() {
         assert!(matches!(
             action,
             JwksAction::Fetch { refetch: false } | JwksAction::Unavailable
         ));
+    }
+    // Keys past their lifetime and grace period are never used.
+    if action == JwksAction::Use && state.fetched_at_ms.is_some() {
+        let age = now.saturating_sub(state.fetched_at_ms.unwrap_or(now));
+        assert!(age < policy.ttl_ms || jwks_keys_trusted(&policy, &state, now));
+    }
+    if action == JwksAction::Stale {
+        assert!(!jwks_keys_trusted(&policy, &state, now));
     }
     if action == JwksAction::Unavailable {
         assert!(state.fetched_at_ms.is_none());

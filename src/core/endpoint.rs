@@ -51,17 +51,22 @@ pub const MIN_HS256_SECRET_BYTES: usize = 32;
 pub const MAX_SUB_CHARS: usize = 256;
 /// ... and in UTF-8 bytes (the limit of a Workers KV key).
 pub const MAX_SUB_BYTES: usize = 512;
-/// Keys of the JWKS are downloaded again after this long.
-pub const JWKS_TTL_MS: i64 = 10 * 60_000;
-/// A token whose `kid` is unknown triggers a new JWKS download at most this often.
+/// Default of `AUTH_JWKS_CACHE_SECONDS`: keys of the JWKS are downloaded again after this long.
+pub const DEFAULT_JWKS_CACHE_SECONDS: u32 = 600;
+/// Default of `AUTH_JWKS_STALE_SECONDS`: keys past their lifetime that could not be refreshed are
+/// still trusted this long (then every token that needs them is refused with 401 until a download
+/// succeeds).
+pub const DEFAULT_JWKS_STALE_SECONDS: u32 = 3600;
+/// The largest `AUTH_JWKS_CACHE_SECONDS` and `AUTH_JWKS_STALE_SECONDS` (one day each).
+pub const MAX_JWKS_SECONDS: u32 = 86_400;
+/// A token whose `kid` is unknown triggers a new JWKS download at most this often (or once per
+/// key lifetime, when that is shorter).
 pub const JWKS_REFETCH_INTERVAL_MS: i64 = 60_000;
-/// After a failed JWKS download, no new attempt for this long.
+/// After a failed JWKS download, no new attempt for this long (or for the key lifetime, when that
+/// is shorter).
 pub const JWKS_FAILURE_BACKOFF_MS: i64 = 5_000;
 /// Most keys one token is tried against (tokens without `kid`).
 pub const MAX_KEY_CANDIDATES: usize = 4;
-/// Keys older than [`JWKS_TTL_MS`] that could not be refreshed are still trusted this long (then
-/// every token that needs them is refused with 401 until a download succeeds).
-pub const JWKS_STALE_GRACE_MS: i64 = 60 * 60_000;
 /// Default of `AUTH_MAX_TOKEN_LIFETIME_MINUTES`: the longest app token accepted (24 h).
 pub const DEFAULT_MAX_TOKEN_LIFETIME_MINUTES: u32 = 1440;
 /// Default of `RATE_LIMIT_PER_MINUTE`: token requests per user per minute (in-process limiter).
@@ -416,6 +421,9 @@ pub struct Config {
     /// `AUTH_TOKEN_TYPES`: the accepted `typ` header values (lower case, without
     /// `application/`); `None` when any (or none) is accepted.
     pub token_types: Option<Vec<String>>,
+    /// `AUTH_JWKS_CACHE_SECONDS` and `AUTH_JWKS_STALE_SECONDS`: how long the keys of
+    /// `AUTH_JWKS_URL` are fresh, and trusted past that when they cannot be refreshed.
+    pub jwks_policy: JwksPolicy,
     pub rate_limit: RateLimit,
     pub mapping: Mapping,
     pub api_version: ApiVersion,
@@ -445,6 +453,7 @@ impl fmt::Debug for Config {
             .field("identity_namespace", &self.identity_namespace)
             .field("max_token_lifetime_ms", &self.max_token_lifetime_ms)
             .field("token_types", &self.token_types)
+            .field("jwks_policy", &self.jwks_policy)
             .field("rate_limit", &self.rate_limit)
             .field("mapping", &self.mapping)
             .field("api_version", &self.api_version)
@@ -462,6 +471,24 @@ fn flag(lookup: &dyn Fn(&str) -> Binding, name: &str) -> Result<bool, Rejection>
             "false" => Ok(false),
             _ => Err(Rejection::configuration(format!(
                 "{name} must be true or false"
+            ))),
+        },
+    }
+}
+
+/// A whole number of seconds from `min` to [`MAX_JWKS_SECONDS`]; `default` when unset.
+fn seconds(
+    lookup: &dyn Fn(&str) -> Binding,
+    name: &str,
+    min: u32,
+    default: u32,
+) -> Result<u32, Rejection> {
+    match text(lookup, name)? {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if (min..=MAX_JWKS_SECONDS).contains(&n) => Ok(n),
+            _ => Err(Rejection::configuration(format!(
+                "{name} must be a whole number of seconds from {min} to {MAX_JWKS_SECONDS}"
             ))),
         },
     }
@@ -509,8 +536,9 @@ fn normalise_origin(entry: &str) -> Option<String> {
 
 impl Config {
     /// Reads and validates every binding. `lookup` gives a binding by name (`ACS_CONNECTION_STRING`,
-    /// `AUTH_JWT_SECRET`, `AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, `ALLOWED_ORIGINS`,
-    /// `ALLOWED_SCOPES`, `TOKEN_EXPIRES_IN_MINUTES`, `IDENTITY_MAPPING`); blank text counts as
+    /// `AUTH_JWT_SECRET`, `AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, `AUTH_JWKS_CACHE_SECONDS`,
+    /// `AUTH_JWKS_STALE_SECONDS`, `ALLOWED_ORIGINS`, `ALLOWED_SCOPES`, `TOKEN_EXPIRES_IN_MINUTES`,
+    /// `IDENTITY_MAPPING`, ...); blank text counts as
     /// missing. Errors are 500 `ConfigurationError` naming the binding, never its value.
     pub fn from_bindings(
         lookup: &dyn Fn(&str) -> Binding,
@@ -616,6 +644,20 @@ impl Config {
                 Some(types)
             }
         };
+        let jwks_policy = JwksPolicy::from_seconds(
+            seconds(
+                lookup,
+                "AUTH_JWKS_CACHE_SECONDS",
+                1,
+                DEFAULT_JWKS_CACHE_SECONDS,
+            )?,
+            seconds(
+                lookup,
+                "AUTH_JWKS_STALE_SECONDS",
+                0,
+                DEFAULT_JWKS_STALE_SECONDS,
+            )?,
+        );
         let rate_limit = match options.rate_limiter {
             Some(true) => RateLimit::Binding,
             Some(false) => {
@@ -778,6 +820,7 @@ impl Config {
             identity_namespace,
             max_token_lifetime_ms,
             token_types,
+            jwks_policy,
             rate_limit,
             mapping,
             api_version,
@@ -1443,6 +1486,42 @@ pub struct JwksState {
     pub last_failure_ms: Option<i64>,
 }
 
+/// How long the keys of `AUTH_JWKS_URL` are used: fresh for `ttl_ms`
+/// (`AUTH_JWKS_CACHE_SECONDS`), then, while a refresh fails, trusted `stale_grace_ms` longer
+/// (`AUTH_JWKS_STALE_SECONDS`; 0 fails closed as soon as the lifetime is over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksPolicy {
+    pub ttl_ms: i64,
+    pub stale_grace_ms: i64,
+}
+
+impl Default for JwksPolicy {
+    fn default() -> Self {
+        JwksPolicy::from_seconds(DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_JWKS_STALE_SECONDS)
+    }
+}
+
+impl JwksPolicy {
+    pub fn from_seconds(cache_seconds: u32, stale_seconds: u32) -> Self {
+        JwksPolicy {
+            ttl_ms: i64::from(cache_seconds) * 1000,
+            stale_grace_ms: i64::from(stale_seconds) * 1000,
+        }
+    }
+
+    /// No new download for this long after a failed one: [`JWKS_FAILURE_BACKOFF_MS`], or the key
+    /// lifetime when that is shorter (so keys living seconds are retried as often as they expire).
+    pub fn failure_backoff_ms(&self) -> i64 {
+        JWKS_FAILURE_BACKOFF_MS.min(self.ttl_ms)
+    }
+
+    /// An unknown `kid` triggers a download at most this often: [`JWKS_REFETCH_INTERVAL_MS`], or
+    /// the key lifetime when that is shorter.
+    pub fn refetch_interval_ms(&self) -> i64 {
+        JWKS_REFETCH_INTERVAL_MS.min(self.ttl_ms)
+    }
+}
+
 /// What to do with a token that needs a JWKS key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwksAction {
@@ -1454,19 +1533,25 @@ pub enum JwksAction {
     Unknown,
     /// There are no keys and the last download failed moments ago: 502.
     Unavailable,
-    /// The keys are older than [`JWKS_TTL_MS`] + [`JWKS_STALE_GRACE_MS`] and the last download
-    /// failed moments ago: 401 (fail closed), see [`stale_keys`].
+    /// The keys are older than their lifetime + grace period ([`JwksPolicy`]) and the last
+    /// download failed moments ago: 401 (fail closed), see [`stale_keys`].
     Stale,
 }
 
 /// The JWKS cache policy: download when there are no keys or they are older than
-/// [`JWKS_TTL_MS`]; on a `kid` that no cached key has, download again at most once per
-/// [`JWKS_REFETCH_INTERVAL_MS`]; after a failure wait [`JWKS_FAILURE_BACKOFF_MS`] (stale keys
-/// keep being used meanwhile, but only for [`JWKS_STALE_GRACE_MS`] past their lifetime).
-pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksAction {
+/// `policy.ttl_ms`; on a `kid` that no cached key has, download again at most once per
+/// [`JwksPolicy::refetch_interval_ms`]; after a failure wait [`JwksPolicy::failure_backoff_ms`]
+/// (stale keys keep being used meanwhile, but only for `policy.stale_grace_ms` past their
+/// lifetime).
+pub fn jwks_action(
+    policy: &JwksPolicy,
+    state: &JwksState,
+    has_match: bool,
+    now_ms: i64,
+) -> JwksAction {
     let recently_failed = state
         .last_failure_ms
-        .is_some_and(|t| now_ms - t < JWKS_FAILURE_BACKOFF_MS);
+        .is_some_and(|t| now_ms.saturating_sub(t) < policy.failure_backoff_ms());
     let Some(fetched) = state.fetched_at_ms else {
         return if recently_failed {
             JwksAction::Unavailable
@@ -1474,11 +1559,11 @@ pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksActio
             JwksAction::Fetch { refetch: false }
         };
     };
-    if now_ms - fetched >= JWKS_TTL_MS {
+    if now_ms.saturating_sub(fetched) >= policy.ttl_ms {
         if !recently_failed {
             return JwksAction::Fetch { refetch: false };
         }
-        if !jwks_keys_trusted(state, now_ms) {
+        if !jwks_keys_trusted(policy, state, now_ms) {
             return JwksAction::Stale;
         }
     }
@@ -1487,7 +1572,7 @@ pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksActio
     }
     let may_refetch = match state.last_refetch_ms {
         None => true,
-        Some(t) => now_ms - t >= JWKS_REFETCH_INTERVAL_MS,
+        Some(t) => now_ms.saturating_sub(t) >= policy.refetch_interval_ms(),
     };
     if may_refetch && !recently_failed {
         JwksAction::Fetch { refetch: true }
@@ -1496,12 +1581,12 @@ pub fn jwks_action(state: &JwksState, has_match: bool, now_ms: i64) -> JwksActio
     }
 }
 
-/// Whether the cached keys may still be used: downloaded less than [`JWKS_TTL_MS`] +
-/// [`JWKS_STALE_GRACE_MS`] ago.
-pub fn jwks_keys_trusted(state: &JwksState, now_ms: i64) -> bool {
-    state
-        .fetched_at_ms
-        .is_some_and(|t| now_ms.saturating_sub(t) < JWKS_TTL_MS + JWKS_STALE_GRACE_MS)
+/// Whether the cached keys may still be used: downloaded less than `policy.ttl_ms` +
+/// `policy.stale_grace_ms` ago.
+pub fn jwks_keys_trusted(policy: &JwksPolicy, state: &JwksState, now_ms: i64) -> bool {
+    state.fetched_at_ms.is_some_and(|t| {
+        now_ms.saturating_sub(t) < policy.ttl_ms.saturating_add(policy.stale_grace_ms)
+    })
 }
 
 /// 401 when the keys are past their grace period and could not be refreshed (fail closed).
@@ -2536,10 +2621,12 @@ mod tests {
 
     #[test]
     fn jwks_cache_policy() {
+        let p = JwksPolicy::default();
+        assert_eq!((p.ttl_ms, p.stale_grace_ms), (600_000, 3_600_000));
         let t0 = NOW;
         let empty = JwksState::default();
         assert_eq!(
-            jwks_action(&empty, false, t0),
+            jwks_action(&p, &empty, false, t0),
             JwksAction::Fetch { refetch: false }
         );
         let failed = JwksState {
@@ -2547,21 +2634,21 @@ mod tests {
             ..empty
         };
         assert_eq!(
-            jwks_action(&failed, false, t0 + 1000),
+            jwks_action(&p, &failed, false, t0 + 1000),
             JwksAction::Unavailable
         );
         assert_eq!(
-            jwks_action(&failed, false, t0 + JWKS_FAILURE_BACKOFF_MS),
+            jwks_action(&p, &failed, false, t0 + JWKS_FAILURE_BACKOFF_MS),
             JwksAction::Fetch { refetch: false }
         );
         let fresh = JwksState {
             fetched_at_ms: Some(t0),
             ..empty
         };
-        assert_eq!(jwks_action(&fresh, true, t0 + 1), JwksAction::Use);
+        assert_eq!(jwks_action(&p, &fresh, true, t0 + 1), JwksAction::Use);
         // Unknown kid: one refetch, then none for a minute.
         assert_eq!(
-            jwks_action(&fresh, false, t0 + 1),
+            jwks_action(&p, &fresh, false, t0 + 1),
             JwksAction::Fetch { refetch: true }
         );
         let refetched = JwksState {
@@ -2569,32 +2656,35 @@ mod tests {
             last_refetch_ms: Some(t0 + 1),
             ..empty
         };
-        assert_eq!(jwks_action(&refetched, false, t0 + 2), JwksAction::Unknown);
         assert_eq!(
-            jwks_action(&refetched, false, t0 + 59_000),
+            jwks_action(&p, &refetched, false, t0 + 2),
             JwksAction::Unknown
         );
         assert_eq!(
-            jwks_action(&refetched, false, t0 + 1 + JWKS_REFETCH_INTERVAL_MS),
+            jwks_action(&p, &refetched, false, t0 + 59_000),
+            JwksAction::Unknown
+        );
+        assert_eq!(
+            jwks_action(&p, &refetched, false, t0 + 1 + JWKS_REFETCH_INTERVAL_MS),
             JwksAction::Fetch { refetch: true }
         );
-        assert_eq!(jwks_action(&refetched, true, t0 + 2), JwksAction::Use);
+        assert_eq!(jwks_action(&p, &refetched, true, t0 + 2), JwksAction::Use);
         // Old keys are downloaded again; after a failure the stale keys keep working.
         assert_eq!(
-            jwks_action(&fresh, true, t0 + JWKS_TTL_MS),
+            jwks_action(&p, &fresh, true, t0 + p.ttl_ms),
             JwksAction::Fetch { refetch: false }
         );
         let stale_failed = JwksState {
             fetched_at_ms: Some(t0),
-            last_failure_ms: Some(t0 + JWKS_TTL_MS),
+            last_failure_ms: Some(t0 + p.ttl_ms),
             ..empty
         };
         assert_eq!(
-            jwks_action(&stale_failed, true, t0 + JWKS_TTL_MS + 1),
+            jwks_action(&p, &stale_failed, true, t0 + p.ttl_ms + 1),
             JwksAction::Use
         );
         assert_eq!(
-            jwks_action(&stale_failed, false, t0 + JWKS_TTL_MS + 1),
+            jwks_action(&p, &stale_failed, false, t0 + p.ttl_ms + 1),
             JwksAction::Unknown
         );
     }
@@ -3179,35 +3269,143 @@ mod tests {
 
     #[test]
     fn stale_keys_are_trusted_only_for_the_grace_period() {
+        let p = JwksPolicy::default();
         let fetched = 1_000_000_000;
-        let expired = fetched + JWKS_TTL_MS;
+        let expired = fetched + p.ttl_ms;
         let failing = |now: i64| JwksState {
             fetched_at_ms: Some(fetched),
             last_refetch_ms: None,
             last_failure_ms: Some(now - 1),
         };
         // Past their lifetime, the refresh just failed: used during the grace period ...
-        for now in [expired, expired + JWKS_STALE_GRACE_MS - 1] {
-            assert_eq!(jwks_action(&failing(now), true, now), JwksAction::Use);
-            assert!(jwks_keys_trusted(&failing(now), now));
+        for now in [expired, expired + p.stale_grace_ms - 1] {
+            assert_eq!(jwks_action(&p, &failing(now), true, now), JwksAction::Use);
+            assert!(jwks_keys_trusted(&p, &failing(now), now));
         }
         // ... then refused (also for a kid no cached key has).
-        let late = expired + JWKS_STALE_GRACE_MS;
-        assert_eq!(jwks_action(&failing(late), true, late), JwksAction::Stale);
-        assert_eq!(jwks_action(&failing(late), false, late), JwksAction::Stale);
-        assert!(!jwks_keys_trusted(&failing(late), late));
+        let late = expired + p.stale_grace_ms;
+        assert_eq!(
+            jwks_action(&p, &failing(late), true, late),
+            JwksAction::Stale
+        );
+        assert_eq!(
+            jwks_action(&p, &failing(late), false, late),
+            JwksAction::Stale
+        );
+        assert!(!jwks_keys_trusted(&p, &failing(late), late));
         // Once the back-off is over another download is tried (success makes them fresh).
         let retry = JwksState {
-            last_failure_ms: Some(late - JWKS_FAILURE_BACKOFF_MS),
+            last_failure_ms: Some(late - p.failure_backoff_ms()),
             ..failing(late)
         };
         assert_eq!(
-            jwks_action(&retry, true, late),
+            jwks_action(&p, &retry, true, late),
             JwksAction::Fetch { refetch: false }
         );
         let r = stale_keys();
         assert_eq!((r.status, r.code), (401, "InvalidToken"));
         assert!(r.message.contains("out of date"));
+    }
+
+    #[test]
+    fn the_jwks_lifetime_and_grace_period_are_configurable() {
+        // Defaults: 10 minutes fresh, 1 hour of grace.
+        assert_eq!(config(&[]).jwks_policy, JwksPolicy::default());
+        let c = config(&[
+            ("AUTH_JWKS_CACHE_SECONDS", " 1 "),
+            ("AUTH_JWKS_STALE_SECONDS", "2"),
+        ]);
+        let p = c.jwks_policy;
+        assert_eq!((p.ttl_ms, p.stale_grace_ms), (1_000, 2_000));
+        // The back-off and the refetch interval never outlast a short key lifetime.
+        assert_eq!(
+            (p.failure_backoff_ms(), p.refetch_interval_ms()),
+            (1_000, 1_000)
+        );
+        assert_eq!(
+            (
+                JwksPolicy::default().failure_backoff_ms(),
+                JwksPolicy::default().refetch_interval_ms()
+            ),
+            (JWKS_FAILURE_BACKOFF_MS, JWKS_REFETCH_INTERVAL_MS)
+        );
+        // The sequence the runtime suite plays: downloaded at t0, the JWKS then fails.
+        let t0 = NOW;
+        let fresh = JwksState {
+            fetched_at_ms: Some(t0),
+            ..JwksState::default()
+        };
+        assert_eq!(jwks_action(&p, &fresh, true, t0 + 999), JwksAction::Use);
+        assert_eq!(
+            jwks_action(&p, &fresh, true, t0 + 1_500),
+            JwksAction::Fetch { refetch: false }
+        );
+        let failed_at = |t: i64| JwksState {
+            last_failure_ms: Some(t),
+            ..fresh
+        };
+        // Within the grace window the stale keys are used (and trusted after the failure).
+        assert_eq!(
+            jwks_action(&p, &failed_at(t0 + 1_500), true, t0 + 1_600),
+            JwksAction::Use
+        );
+        assert!(jwks_keys_trusted(&p, &failed_at(t0 + 1_500), t0 + 2_999));
+        // Past it: after the back-off one more download is tried; failing, the keys are refused.
+        assert_eq!(
+            jwks_action(&p, &failed_at(t0 + 1_500), true, t0 + 3_500),
+            JwksAction::Fetch { refetch: false }
+        );
+        assert!(!jwks_keys_trusted(&p, &failed_at(t0 + 3_500), t0 + 3_500));
+        assert_eq!(
+            jwks_action(&p, &failed_at(t0 + 3_500), true, t0 + 3_600),
+            JwksAction::Stale
+        );
+        // One back-off later a download is tried again (the recovery).
+        assert_eq!(
+            jwks_action(&p, &failed_at(t0 + 3_500), true, t0 + 4_500),
+            JwksAction::Fetch { refetch: false }
+        );
+        // AUTH_JWKS_STALE_SECONDS=0: no grace, refused as soon as the lifetime is over.
+        let strict = config(&[("AUTH_JWKS_STALE_SECONDS", "0")]).jwks_policy;
+        assert_eq!(strict.stale_grace_ms, 0);
+        let expired = t0 + strict.ttl_ms;
+        assert!(jwks_keys_trusted(&strict, &fresh, expired - 1));
+        assert!(!jwks_keys_trusted(&strict, &fresh, expired));
+        assert_eq!(
+            jwks_action(&strict, &failed_at(expired), true, expired),
+            JwksAction::Stale
+        );
+        // The largest values are accepted.
+        let long = config(&[
+            ("AUTH_JWKS_CACHE_SECONDS", "86400"),
+            ("AUTH_JWKS_STALE_SECONDS", "86400"),
+        ]);
+        assert_eq!(
+            long.jwks_policy,
+            JwksPolicy {
+                ttl_ms: 86_400_000,
+                stale_grace_ms: 86_400_000
+            }
+        );
+        // Bad values: 500 naming the binding and the range, never the value.
+        for (name, value, range) in [
+            ("AUTH_JWKS_CACHE_SECONDS", "0", "from 1 to 86400"),
+            ("AUTH_JWKS_CACHE_SECONDS", "86401", "from 1 to 86400"),
+            ("AUTH_JWKS_CACHE_SECONDS", "-5", "from 1 to 86400"),
+            ("AUTH_JWKS_CACHE_SECONDS", "1.5", "from 1 to 86400"),
+            ("AUTH_JWKS_CACHE_SECONDS", "10m", "from 1 to 86400"),
+            ("AUTH_JWKS_STALE_SECONDS", "86401", "from 0 to 86400"),
+            ("AUTH_JWKS_STALE_SECONDS", "-1", "from 0 to 86400"),
+            ("AUTH_JWKS_STALE_SECONDS", "forever", "from 0 to 86400"),
+            ("AUTH_JWKS_STALE_SECONDS", "1e3", "from 0 to 86400"),
+        ] {
+            let r = config_err(&[(name, value)]);
+            assert_eq!((r.status, r.code), (500, "ConfigurationError"));
+            assert_eq!(
+                r.message,
+                format!("{name} must be a whole number of seconds {range}")
+            );
+        }
     }
 
     #[test]

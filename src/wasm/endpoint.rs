@@ -18,8 +18,8 @@ use super::client::CommunicationIdentityClient;
 use super::host::{self, bound_abort, AbortController, Timer};
 use crate::core::endpoint::{
     self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
-    JwksAction, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit, RateLimiter, Rejection,
-    RequestHead, TrustSource, Verification,
+    JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit, RateLimiter,
+    Rejection, RequestHead, TrustSource, Verification,
 };
 use crate::core::error::show_number;
 use crate::core::json::Json;
@@ -679,7 +679,11 @@ fn jwks_entry<'a>(cache: &'a mut Vec<(String, JwksCache)>, url: &str) -> &'a mut
 }
 
 /// The action for a token, and the keys it may be verified with now.
-fn jwks_lookup(url: &str, check: &KeyCheck) -> (JwksAction, Vec<JsValue>, bool) {
+fn jwks_lookup(
+    policy: &JwksPolicy,
+    url: &str,
+    check: &KeyCheck,
+) -> (JwksAction, Vec<JsValue>, bool) {
     JWKS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let entry = jwks_entry(&mut cache, url);
@@ -688,16 +692,16 @@ fn jwks_lookup(url: &str, check: &KeyCheck) -> (JwksAction, Vec<JsValue>, bool) 
                 .into_iter()
                 .filter_map(|i| entry.crypto_keys.get(i).cloned())
                 .collect();
-        let action = ep::jwks_action(&entry.state, !candidates.is_empty(), now_ms());
+        let action = ep::jwks_action(policy, &entry.state, !candidates.is_empty(), now_ms());
         (action, candidates, entry.state.fetched_at_ms.is_some())
     })
 }
 
 /// Whether the cached keys of `url` are within their lifetime and grace period.
-fn jwks_trusted(url: &str) -> bool {
+fn jwks_trusted(policy: &JwksPolicy, url: &str) -> bool {
     JWKS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        ep::jwks_keys_trusted(&jwks_entry(&mut cache, url).state, now_ms())
+        ep::jwks_keys_trusted(policy, &jwks_entry(&mut cache, url).state, now_ms())
     })
 }
 
@@ -716,7 +720,7 @@ async fn verify_with_jwks(
         );
         ep::stale_keys()
     };
-    let (action, candidates, _) = jwks_lookup(url, &check);
+    let (action, candidates, _) = jwks_lookup(&config.jwks_policy, url, &check);
     let candidates = match action {
         JwksAction::Use => candidates,
         JwksAction::Unknown => return Err(ep::unknown_key()),
@@ -725,8 +729,8 @@ async fn verify_with_jwks(
         JwksAction::Fetch { refetch } => {
             download_shared(url, refetch, state.fetch.clone()).await;
             // Whatever the download gave (or the stale keys when it failed): no second download.
-            let (_, candidates, ever_fetched) = jwks_lookup(url, &check);
-            if ever_fetched && !jwks_trusted(url) {
+            let (_, candidates, ever_fetched) = jwks_lookup(&config.jwks_policy, url, &check);
+            if ever_fetched && !jwks_trusted(&config.jwks_policy, url) {
                 return Err(stale());
             }
             if candidates.is_empty() {

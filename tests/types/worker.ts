@@ -78,13 +78,23 @@ const limited: TokenHandlerOptions = {
   rateLimiter: { limit: async ({ key }: { key: string }) => ({ success: key.length > 0 }) },
   audienceOptional: true,
   maxTokenLifetimeMinutes: 30,
+  jwksCacheSeconds: 60,
+  jwksStaleSeconds: 0,
   tokenTypes: ['JWT', 'at+jwt'],
   identityNamespace: 'shop',
 };
-const limitedEnv: TokenEndpointEnv = { RATE_LIMIT_PER_MINUTE: '20', AUTH_AUDIENCE_OPTIONAL: 'true', IDENTITY_NAMESPACE: 'shop' };
+const limitedEnv: TokenEndpointEnv = {
+  RATE_LIMIT_PER_MINUTE: '20',
+  AUTH_AUDIENCE_OPTIONAL: 'true',
+  IDENTITY_NAMESPACE: 'shop',
+  AUTH_JWKS_CACHE_SECONDS: '300',
+  AUTH_JWKS_STALE_SECONDS: 0,
+};
 const rateLimited: TokenEndpointErrorCode = 'RateLimited';
 void createTokenHandler(limited);
 void limitedEnv;
 void rateLimited;
+// @ts-expect-error the key lifetime is a number of seconds
+createTokenHandler({ jwksCacheSeconds: true });
 // @ts-expect-error the rate limiter binding has a limit function
 createTokenHandler({ rateLimiter: {} });

@@ -5,8 +5,9 @@
 //   - two instances mapping a new user at once end with one identity (kv mode);
 //   - repeated member names, non-canonical base64url, high-S ES256 signatures, date claims of the
 //     wrong type, over-long lifetimes, bad subs and unexpected typ values are refused (401);
-//   - the JWKS download follows no redirect and stops reading a document over its cap.
-// (The stale-key grace period is hours long: its policy is tested natively, src/core/endpoint.rs.)
+//   - the JWKS download follows no redirect and stops reading a document over its cap;
+//   - keys that cannot be refreshed are trusted only for AUTH_JWKS_STALE_SECONDS past their
+//     lifetime (AUTH_JWKS_CACHE_SECONDS), then refused (401, logged) until a download succeeds.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, sign as cryptoSign } from 'node:crypto';
@@ -54,6 +55,22 @@ async function serveRedirect(target) {
   state.close = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
   return state;
 }
+
+/** A JWKS server that answers 500 while `failing` is set; counts requests. */
+async function serveFlakyJwks(keys) {
+  const state = { keys, requests: 0, failing: false };
+  const server = http.createServer((req, res) => {
+    state.requests++;
+    if (state.failing) res.writeHead(500, { 'content-type': 'text/plain' }).end('unavailable');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${server.address().port}/jwks.json`;
+  state.close = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
+  return state;
+}
+
+const sleepUntil = (at) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
 /** A JWKS that never ends (valid JSON so far); records how many bytes each download took. */
 async function serveEndless() {
@@ -128,7 +145,10 @@ for (const runtime of ENDPOINT_RUNTIMES) {
   describe(runtime, () => {
     let stack;
     let ep;
+    // Its own JWKS server: the key cache is per URL and per isolate or process.
+    let flaky;
     before(async () => {
+      flaky = await serveFlakyJwks([keys.rsa.jwk, keys.ec.jwk]);
       const acs = { ACS_CONNECTION_STRING: emulator.connectionString, RATE_LIMIT_PER_MINUTE: 'off' };
       const issuer = { AUTH_ISSUER: ISS, AUTH_AUDIENCE: AUD };
       stack = await startEndpoints(runtime, {
@@ -142,12 +162,16 @@ for (const runtime of ENDPOINT_RUNTIMES) {
         typed: { bindings: { ...acs, AUTH_JWT_SECRET: HS_SECRET, AUTH_TOKEN_TYPES: 'JWT,at+jwt', AUTH_MAX_TOKEN_LIFETIME_MINUTES: '30' } },
         redirected: { bindings: { ...acs, ...issuer, AUTH_JWKS_URL: redirect.url } },
         endless: { bindings: { ...acs, ...issuer, AUTH_JWKS_URL: endless.url } },
+        stale: { bindings: { ...acs, ...issuer, AUTH_JWKS_URL: flaky.url, AUTH_JWKS_CACHE_SECONDS: '1', AUTH_JWKS_STALE_SECONDS: '2' } },
         kvA: { bindings: { ...acs, AUTH_JWT_SECRET: HS_SECRET, IDENTITY_MAPPING: 'kv' } },
         kvB: { bindings: { ...acs, AUTH_JWT_SECRET: HS_SECRET, IDENTITY_MAPPING: 'kv' } },
       });
       ep = stack.endpoints;
     });
-    after(() => stack?.close());
+    after(async () => {
+      await stack?.close();
+      await flaky?.close();
+    });
 
     test('with AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE are required (500 naming the binding) unless AUTH_AUDIENCE_OPTIONAL=true', async () => {
       const token = signJwt({ alg: 'RS256', kid: 'rsa-1' }, claimsFor('victim', { iss: 'https://anyone.example/' }), keys.rsa.privateKey);
@@ -319,6 +343,51 @@ for (const runtime of ENDPOINT_RUNTIMES) {
       for (let i = 0; i < 50 && !mine.every((d) => d.closed); i++) await new Promise((res) => setTimeout(res, 20));
       for (const d of mine) assert.ok(d.closed && d.sent < 12 * 1024 * 1024, `sent ${d.sent} bytes, closed ${d.closed}`);
       assert.match(stack.output(), /could not be fetched \(the document is too large\)/);
+    });
+
+    test('stale keys: trusted AUTH_JWKS_STALE_SECONDS past AUTH_JWKS_CACHE_SECONDS while the JWKS fails, then 401 with a logged cause, until it recovers', async () => {
+      // Keys live 1 s, with 2 s of grace.
+      const token = () => signJwt({ alg: 'RS256', kid: 'rsa-1' }, claimsFor(newUser('stale'), { iss: ISS, aud: AUD }), keys.rsa.privateKey);
+      const first = await post(ep.stale, token());
+      assert.equal(first.status, 200, first.text);
+      const downloaded = Date.now(); // the keys were downloaded before this
+      assert.equal(flaky.requests, 1);
+      flaky.failing = true;
+
+      // Within the grace window: the refresh is tried, fails, and the old keys still verify.
+      await sleepUntil(downloaded + 1500);
+      const tried = flaky.requests;
+      const graced = await post(ep.stale, token());
+      assert.equal(graced.status, 200, graced.text);
+      assert.ok(flaky.requests > tried, 'a refresh was tried (and failed) within the grace window');
+
+      // Past it (1 s + 2 s after the download): refused, with the cause in the endpoint's log.
+      await sleepUntil(downloaded + 3500);
+      const logFrom = stack.output().length;
+      const late = token();
+      const r = await refused(ep.stale, late, 'InvalidToken', /keys of AUTH_JWKS_URL are out of date and could not be refreshed/);
+      let log = '';
+      for (let i = 0; i < 100 && !/past their lifetime and grace period/.test(log); i++) {
+        await new Promise((res) => setTimeout(res, 20));
+        log = stack.output().slice(logFrom);
+      }
+      assert.match(log, /the keys of AUTH_JWKS_URL are past their lifetime and grace period and could not be refreshed; tokens that need them are refused \(401\)/);
+      assert.match(log, /the keys of AUTH_JWKS_URL could not be fetched \(status 500\)/);
+      // No secret in the log or the answer: neither the app token nor the ACS access key.
+      const accessKey = /accesskey=([^;]+)/i.exec(emulator.connectionString)[1];
+      for (const text of [log, r.text]) {
+        assert.ok(!text.includes(late) && !text.includes(late.split('.')[2]), 'the app token is not logged');
+        assert.ok(!text.includes(accessKey), 'the access key is not logged');
+      }
+
+      // The JWKS server recovers: after the failure back-off (the key lifetime, 1 s) a download
+      // succeeds and tokens are accepted again.
+      flaky.failing = false;
+      const failures = flaky.requests;
+      await new Promise((res) => setTimeout(res, 1200));
+      const again = await post(ep.stale, token());
+      assert.equal(again.status, 200, again.text);
+      assert.ok(flaky.requests > failures, 'the keys were downloaded again');
     });
   });
 }
