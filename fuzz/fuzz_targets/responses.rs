@@ -12,7 +12,7 @@
 use acs_identity::core::date::{MAX_UNIX_MS, MIN_UNIX_MS};
 use acs_identity::core::json;
 use acs_identity::core::json::Number;
-use acs_identity::core::operations::{parse_response, Operation, OperationOutput};
+use acs_identity::core::operations::{parse_response, Nullable, Operation, OperationOutput};
 use acs_identity::core::{Error, ErrorKind};
 use acs_identity_fuzz::{replace_named, strings_named, text};
 use libfuzzer_sys::fuzz_target;
@@ -21,7 +21,7 @@ const ID: &str = "8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-
 const GUID: &str = "11111111-2222-3333-4444-555555555555";
 
 fn operation(n: usize) -> Operation {
-    let scopes = || vec!["chat".to_string(), "voip".to_string()];
+    let scopes = || vec![Some("chat".to_string()), Some("voip".to_string())];
     match n % 8 {
         0 => Operation::CreateUser {
             custom_id: None,
@@ -30,8 +30,8 @@ fn operation(n: usize) -> Operation {
         },
         1 => Operation::CreateUser {
             custom_id: None,
-            scopes: Some(scopes()),
-            expires_in_minutes: Some(Number::from_i64(60)),
+            scopes: Some(Nullable::Value(scopes())),
+            expires_in_minutes: Some(Nullable::Value(Number::from_i64(60))),
         },
         2 => Operation::CreateUser {
             custom_id: Some("alice".into()),
