@@ -115,11 +115,11 @@ for (const runtime of ENDPOINT_RUNTIMES) describe(runtime, () => {
     test('a stored identity of another ACS resource is replaced', async () => {
       const kv = w.kv.kv;
       const foreign = '8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081';
-      await kv.put(u('ivan-kv'), foreign);
+      await kv.put(kvKey(u('ivan-kv')), foreign);
       const id = await issued(w.kv, u('ivan-kv'));
       assert.notEqual(id, foreign);
       assert.ok(id.startsWith(`8:acs:${emulator.resourceId}_`), id);
-      assert.equal(await kv.get(u('ivan-kv')), id);
+      assert.equal(await kv.get(kvKey(u('ivan-kv'))), id);
     });
   });
 
