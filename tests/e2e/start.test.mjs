@@ -113,9 +113,9 @@ test('a bad port in the environment is refused with a message', async () => {
 });
 
 test('a first run says up front that the one-time setup takes a few minutes, then numbers its steps', async () => {
-  // A toolchain without the wasm32 target and wasm-bindgen-cli: fake rustup/cargo in a CARGO_HOME of
-  // our own (scripts/setup.mjs puts $CARGO_HOME/bin first on PATH). The fake cargo "installs"
-  // wasm-bindgen and then refuses to build, so pkg/ is left as it is.
+  // A toolchain without the wasm32 target and wasm-bindgen-cli: fake rustup/cargo/wasm-pack in a
+  // CARGO_HOME of our own (scripts/setup.mjs puts $CARGO_HOME/bin first on PATH). The fake cargo
+  // "installs" wasm-bindgen and the fake wasm-pack refuses to build, so pkg/ is left as it is.
   const home = mkdtempSync(join(tmpdir(), 'acs-first-run-'));
   const binDir = join(home, 'bin');
   mkdirSync(binDir);
@@ -133,6 +133,7 @@ test('a first run says up front that the one-time setup takes a few minutes, the
     `case "$1" in\n  --version) echo "cargo 1.95.0 (fake)" ;;\n  install) echo "   Compiling wasm-bindgen-cli (fake)" >&2; printf '#!/bin/sh\\necho "wasm-bindgen ${pinnedWasmBindgen()}"\\n' > '${binDir}/wasm-bindgen'; chmod +x '${binDir}/wasm-bindgen' ;;\n  *) echo "fake cargo: no build here" >&2; exit 1 ;;\nesac`,
   );
   script('wasm-bindgen', 'echo "wasm-bindgen 0.2.0"'); // an older version than the pinned one
+  script('wasm-pack', 'case "$1" in\n  --version) echo "wasm-pack 0.15.1" ;;\n  *) echo "fake wasm-pack: no build here" >&2; exit 1 ;;\nesac');
   const stampBefore = statSync(join(root, 'pkg', '.build-stamp')).mtimeMs;
   try {
     const run = start({ ...ANY_PORT, CARGO_HOME: home }, ['--rebuild']);
