@@ -1,5 +1,6 @@
-// Builds the npm package into pkg/: cargo (wasm32, size profile) → wasm-bindgen (--target web) →
-// wasm-opt -Oz (npm `binaryen`) → the files of pkg-template/ and emulator/ beside the glue.
+// Builds the npm package into pkg/: wasm-pack (the wasm/ crate: cargo for wasm32 with the size
+// profile, then the pinned wasm-bindgen, --target web) → wasm-opt -Oz (npm `binaryen`) → the files
+// of pkg-template/ and emulator/ beside the glue.
 //   node scripts/build.mjs            build (setup first)
 //   node scripts/build.mjs --if-stale build only when a source is newer than pkg/
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { bin, crateVersion, log, root, run } from './lib.mjs';
 import { setup } from './setup.mjs';
 
 const pkg = join(root, 'pkg');
-const SOURCES = ['src', 'pkg-template', 'emulator', 'Cargo.toml', 'Cargo.lock', 'LICENSE', 'CHANGELOG.md'];
+const SOURCES = ['src', 'wasm', 'pkg-template', 'emulator', 'Cargo.toml', 'Cargo.lock', 'LICENSE', 'CHANGELOG.md'];
 // Features that rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
 const WASM_FEATURES = [
   '--enable-bulk-memory',
@@ -39,19 +40,27 @@ export function isStale() {
 export function build({ quiet = false } = {}) {
   setup({ quiet });
   const t0 = Date.now();
-  log('cargo rustc --release --crate-type cdylib --target wasm32-unknown-unknown');
-  // `cargo rustc --crate-type cdylib`: the crate is also an rlib (for the native tests and
-  // benches), and building both kinds at once makes a larger .wasm.
-  run('cargo', ['rustc', '--release', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', ...(quiet ? ['--quiet'] : [])]);
+  // wasm-pack builds the wasm/ crate (the library's source as a `cdylib` alone, so that cargo runs
+  // link-time optimisation) and runs wasm-bindgen: the one on PATH, which setup pins to Cargo.lock's
+  // version (`--mode no-install`: never a download). Its own wasm-opt and package.json are off: the
+  // manifest, README and public types come from pkg-template/, and wasm-bindgen's d.ts files
+  // describe the internal glue (with `any`s), which no export reaches. It writes to target/ first,
+  // so that a failed build leaves pkg/ as it was.
+  const wasmCrate = readFileSync(join(root, 'wasm', 'Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
+  if (wasmCrate !== crateVersion()) throw new Error(`wasm/Cargo.toml must have the version of Cargo.toml (${crateVersion()}), not ${wasmCrate}`);
+  const out = join(root, 'target', 'wasm-pack');
+  rmSync(out, { recursive: true, force: true });
+  const args = ['build', join(root, 'wasm'), '--target', 'web', '--release', '--mode', 'no-install'];
+  args.push('--out-dir', out, '--out-name', 'acs_identity', '--no-pack', '--no-typescript', '--no-opt', '--no-gitignore');
+  log(`wasm-pack ${args.join(' ').replaceAll(`${root}/`, '')}`);
+  run('wasm-pack', quiet ? ['--quiet', ...args] : args, { stdio: ['inherit', 2, 'inherit'] });
+  const built = ['acs_identity.js', 'acs_identity_bg.wasm'];
+  for (const f of built) if (!existsSync(join(out, f))) throw new Error(`wasm-pack did not write ${f}`);
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(pkg);
-  const raw = join(root, 'target/wasm32-unknown-unknown/release/acs_identity.wasm');
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', pkg, '--out-name', 'acs_identity', raw]);
+  for (const f of built) cpSync(join(out, f), join(pkg, f));
   const wasm = join(pkg, 'acs_identity_bg.wasm');
   run(bin('wasm-opt'), ['-Oz', ...WASM_FEATURES, '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
-  // The package's public types are hand-written (index.d.ts, ...); wasm-bindgen's own d.ts files
-  // describe the internal glue (with `any`s) and no export reaches them.
-  for (const f of ['acs_identity.d.ts', 'acs_identity_bg.wasm.d.ts', '.gitignore']) rmSync(join(pkg, f), { force: true });
   cpSync(join(root, 'pkg-template'), pkg, { recursive: true });
   for (const f of ['LICENSE', 'CHANGELOG.md']) cpSync(join(root, f), join(pkg, f));
   if (existsSync(join(root, 'emulator'))) {

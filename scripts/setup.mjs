@@ -1,7 +1,8 @@
-// Installs what the build and the tests need, when missing: npm dev packages, the wasm32 target and
-// wasm-bindgen-cli at the version pinned in Cargo.toml. Idempotent, and fast when all is present.
-// (wasm-pack is not needed: the build drives cargo and wasm-bindgen directly, and wasm-opt comes
-// from the npm package `binaryen`.)
+// Installs what the build and the tests need, when missing: npm dev packages, the wasm32 target,
+// wasm-bindgen-cli at the version pinned in Cargo.toml and wasm-pack (both compiled from source
+// with `cargo install`, once). wasm-pack then uses that wasm-bindgen (the one on PATH whose version
+// is Cargo.lock's) and never downloads one; wasm-opt comes from the npm package `binaryen`.
+// Idempotent, and fast when all is present.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ export function missingToolchain() {
   if (capture('wasm-bindgen', ['--version'])?.split(' ')[1] !== pinnedWasmBindgen()) {
     steps.push(`wasm-bindgen-cli ${pinnedWasmBindgen()} (compiled from source)`);
   }
+  if (capture('wasm-pack', ['--version']) === null) steps.push('wasm-pack (compiled from source)');
   return steps;
 }
 
@@ -61,6 +63,10 @@ export function setup({ quiet = false, progress = false } = {}) {
   if (have !== want) {
     say(`installing wasm-bindgen-cli ${want} (found ${have ?? 'none'}); this takes a few minutes once`);
     run('cargo', ['install', 'wasm-bindgen-cli', '--version', `=${want}`, '--force'], toStderr);
+  }
+  if (capture('wasm-pack', ['--version']) === null) {
+    say('installing wasm-pack; this takes a few minutes once');
+    run('cargo', ['install', 'wasm-pack', '--locked'], toStderr);
   }
 }
 

@@ -1,5 +1,5 @@
 // Where the bytes of the package's .wasm go, by area: `twiggy top` of a `wasm-bindgen --keep-debug`
-// build of target/wasm32-unknown-unknown/release/acs_identity.wasm (as `npm run build` leaves it),
+// build of target/wasm32-unknown-unknown/release/acs_identity_wasm.wasm (as `npm run build` leaves it),
 // grouped by crate and module (before wasm-opt; DWARF and the name section left out).
 //   node bench/prototypes/wasm-areas.mjs [rows]
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'bench', '.work', 'wasm-areas');
 mkdirSync(dir, { recursive: true });
-const raw = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'acs_identity.wasm');
+const raw = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'acs_identity_wasm.wasm');
 let r = spawnSync('wasm-bindgen', ['--keep-debug', '--target', 'web', '--out-dir', dir, '--out-name', 'acs_identity', raw], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(1);
 r = spawnSync('twiggy', ['top', '-n', '100000', '-f', 'csv', join(dir, 'acs_identity_bg.wasm')], { encoding: 'utf8', maxBuffer: 1 << 28 });

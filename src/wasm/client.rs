@@ -13,7 +13,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::error::{to_js, to_js_with_cause, IntoJsResult};
-use super::host::{self, bound_abort, AbortController, AbortSignal, Listener, Response, Timer};
+use super::host::{
+    self, bound_abort, AbortController, AbortSignal, Listener, RequestInit, Response, Timer,
+};
 use crate::core::connection_string::{ConnectionString, Endpoint};
 use crate::core::json::Number;
 use crate::core::operations::{
@@ -731,13 +733,15 @@ impl Inner {
         set(&headers, "accept", &"application/json".into());
         set(&headers, "x-ms-client-request-id", &request_id.into());
         set(&headers, "x-ms-useragent", &USER_AGENT.into());
-        let init = Object::new();
-        set(&init, "method", &request.method.into());
-        set(&init, "headers", &headers);
-        set(&init, "signal", signal);
+        // The headers stay a plain record (a valid `HeadersInit`), which a custom `fetch` can read
+        // as `init.headers[name]`.
+        let init = RequestInit::new();
+        init.set_method(request.method);
+        init.set_headers(&headers);
+        init.set_signal(Some(signal));
         if let Some(b) = &request.body {
             set(&headers, "content-type", &"application/json".into());
-            set(&init, "body", &b.as_str().into());
+            init.set_body(&b.as_str().into());
         }
         let sent = match host::call_fetch(self.fetch.as_ref(), url_text, &init) {
             Ok(p) => JsFuture::from(p).await,

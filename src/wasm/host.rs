@@ -1,11 +1,16 @@
-//! Bindings to what every JavaScript runtime has as globals: `fetch`, `setTimeout`,
-//! `clearTimeout`, `AbortController`, `crypto.getRandomValues`. Nothing here uses `window`, so the
-//! same binary runs in browsers, workers, Deno, Bun and Node.
+//! The Web APIs the client and the endpoint use, from `web-sys` (`AbortController`, `AbortSignal`,
+//! `Response`, `Headers`, `RequestInit`, `Crypto`), plus three small bindings on the global scope:
+//! `fetch`, `setTimeout` and `clearTimeout`. web-sys has those only as methods of `Window` and
+//! `WorkerGlobalScope`, which Node, Deno and Bun do not have; called unqualified they are the
+//! globals of every runtime (as gloo-net and workers-rs call them). Nothing here uses `window`, so
+//! the same binary runs in browsers, workers, Deno, Bun and Node.
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+pub use web_sys::{AbortSignal, RequestInit};
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,46 +24,32 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    fn get_random_values(buf: &Uint8Array);
-
+    /// A `web_sys::AbortController` whose constructor cannot fail (every runtime has one).
+    #[wasm_bindgen(extends = web_sys::AbortController)]
     pub type AbortController;
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> AbortController;
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> AbortSignal;
 
-    #[derive(Clone)]
-    pub type AbortSignal;
-    #[wasm_bindgen(method, getter)]
-    pub fn aborted(this: &AbortSignal) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &AbortSignal) -> JsValue;
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
-
+    /// A `web_sys::Response` with the two reads the client makes of it.
+    #[wasm_bindgen(extends = web_sys::Response)]
     pub type Response;
-    #[wasm_bindgen(method, getter)]
-    pub fn status(this: &Response) -> u16;
-    #[wasm_bindgen(method, getter)]
-    fn headers(this: &Response) -> Headers;
-    #[wasm_bindgen(method)]
-    fn text(this: &Response) -> Promise;
+}
 
-    type Headers;
-    #[wasm_bindgen(method)]
-    fn get(this: &Headers, name: &str) -> Option<String>;
+impl AbortController {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> AbortController {
+        web_sys::AbortController::new()
+            .unwrap_or_else(|e| wasm_bindgen::throw_val(e))
+            .unchecked_into()
+    }
 }
 
 impl Response {
+    /// A header of the answer (`None` when absent or when the name is not a valid header name).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers().get(name)
+        self.headers().get(name).ok().flatten()
     }
 
     pub async fn body_text(&self) -> Result<String, JsValue> {
-        Ok(JsFuture::from(self.text())
+        Ok(JsFuture::from(self.text()?)
             .await?
             .as_string()
             .unwrap_or_default())
@@ -66,7 +57,7 @@ impl Response {
 }
 
 /// `controller.abort` bound to the controller, usable as a plain callback (timer, listener).
-pub fn bound_abort(controller: &AbortController) -> Function {
+pub fn bound_abort(controller: &web_sys::AbortController) -> Function {
     let abort: Function = Reflect::get(controller, &"abort".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
@@ -97,7 +88,7 @@ pub struct Listener {
 
 impl Listener {
     pub fn add(signal: &AbortSignal, callback: Function) -> Listener {
-        signal.add_event_listener("abort", &callback);
+        let _ = signal.add_event_listener_with_callback("abort", &callback);
         Listener {
             signal: signal.clone(),
             callback,
@@ -107,7 +98,9 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.signal.remove_event_listener("abort", &self.callback);
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", &self.callback);
     }
 }
 
@@ -142,6 +135,13 @@ pub fn call_fetch(custom: Option<&Function>, url: &str, init: &Object) -> Result
     }
 }
 
+/// The runtime's `crypto` (`globalThis.crypto`: every runtime has Web Crypto).
+fn crypto() -> web_sys::Crypto {
+    Reflect::get(&js_sys::global(), &"crypto".into())
+        .unwrap_or(JsValue::UNDEFINED)
+        .unchecked_into()
+}
+
 /// Random bytes fetched from the CSPRNG at a time: one `getRandomValues` call per 64 request ids
 /// (each call costs a few microseconds in Node, whatever its length).
 const RANDOM_POOL: usize = 1024;
@@ -158,9 +158,9 @@ pub fn random_bytes() -> [u8; 16] {
     POOL.with(|pool| {
         let (bytes, used) = &mut *pool.borrow_mut();
         if *used + 16 > RANDOM_POOL {
-            let buf = Uint8Array::new_with_length(RANDOM_POOL as u32);
-            get_random_values(&buf);
-            buf.copy_to(bytes);
+            if let Err(e) = crypto().get_random_values_with_u8_array(bytes) {
+                wasm_bindgen::throw_val(e);
+            }
             *used = 0;
         }
         let mut out = [0u8; 16];

@@ -3,7 +3,7 @@
 // missing) says up front that the setup takes a few minutes and numbers its steps. (--no-build: the suite runs against the pkg/ that
 // `npm test` built; a rebuild here would replace pkg/ under the other suites.)
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -113,9 +113,10 @@ test('a bad port in the environment is refused with a message', async () => {
 });
 
 test('a first run says up front that the one-time setup takes a few minutes, then numbers its steps', async () => {
-  // A toolchain without the wasm32 target and wasm-bindgen-cli: fake rustup/cargo in a CARGO_HOME of
-  // our own (scripts/setup.mjs puts $CARGO_HOME/bin first on PATH). The fake cargo "installs"
-  // wasm-bindgen and then refuses to build, so pkg/ is left as it is.
+  // A toolchain without the wasm32 target, wasm-bindgen-cli and wasm-pack: fake rustup/cargo in a
+  // CARGO_HOME of our own (scripts/setup.mjs puts $CARGO_HOME/bin first on PATH; no other wasm-pack
+  // is on PATH). The fake cargo "installs" wasm-bindgen and a wasm-pack that refuses to build, so
+  // pkg/ is left as it is.
   const home = mkdtempSync(join(tmpdir(), 'acs-first-run-'));
   const binDir = join(home, 'bin');
   mkdirSync(binDir);
@@ -130,25 +131,30 @@ test('a first run says up front that the one-time setup takes a few minutes, the
   );
   script(
     'cargo',
-    `case "$1" in\n  --version) echo "cargo 1.95.0 (fake)" ;;\n  install) echo "   Compiling wasm-bindgen-cli (fake)" >&2; printf '#!/bin/sh\\necho "wasm-bindgen ${pinnedWasmBindgen()}"\\n' > '${binDir}/wasm-bindgen'; chmod +x '${binDir}/wasm-bindgen' ;;\n  *) echo "fake cargo: no build here" >&2; exit 1 ;;\nesac`,
+    `case "$1 $2" in\n  --version*) echo "cargo 1.95.0 (fake)" ;;\n  "install wasm-bindgen-cli") echo "   Compiling wasm-bindgen-cli (fake)" >&2; printf '#!/bin/sh\\necho "wasm-bindgen ${pinnedWasmBindgen()}"\\n' > '${binDir}/wasm-bindgen'; chmod +x '${binDir}/wasm-bindgen' ;;\n  "install wasm-pack") echo "   Compiling wasm-pack (fake)" >&2; printf '#!/bin/sh\\n[ "$1" = --version ] && echo "wasm-pack 0.15.1" && exit 0\\necho "fake wasm-pack: no build here" >&2; exit 1\\n' > '${binDir}/wasm-pack'; chmod +x '${binDir}/wasm-pack' ;;\n  *) echo "fake cargo: no build here" >&2; exit 1 ;;\nesac`,
   );
   script('wasm-bindgen', 'echo "wasm-bindgen 0.2.0"'); // an older version than the pinned one
   const stampBefore = statSync(join(root, 'pkg', '.build-stamp')).mtimeMs;
   try {
-    const run = start({ ...ANY_PORT, CARGO_HOME: home }, ['--rebuild']);
+    const PATH = process.env.PATH.split(':').filter((d) => d && !existsSync(join(d, 'wasm-pack'))).join(':');
+    const run = start({ ...ANY_PORT, CARGO_HOME: home, PATH }, ['--rebuild']);
     const { code } = await within(run.exited, 30_000, 'exit');
     assert.equal(code, 1, run.out.stderr);
     assert.equal(run.out.stdout, '', 'progress goes to stderr');
     const lines = run.out.stderr.split('\n').filter((l) => l.startsWith('[acs-identity]'));
-    assert.match(lines[0], /^\[acs-identity\] first run: a one-time setup of the toolchain takes a few minutes \(Rust target wasm32-unknown-unknown, wasm-bindgen-cli [0-9.]+ \(compiled from source\)\)/);
-    assert.match(lines[1], /^\[acs-identity\] \[1\/2\] adding the Rust target wasm32-unknown-unknown$/);
-    assert.match(lines[2], /^\[acs-identity\] \[2\/2\] installing wasm-bindgen-cli [0-9.]+ \(found 0\.2\.0\); this takes a few minutes once$/);
-    assert.match(lines[3], /^\[acs-identity\] building the package \(--rebuild\)/);
+    assert.match(lines[0], /^\[acs-identity\] first run: a one-time setup of the toolchain takes a few minutes \(Rust target wasm32-unknown-unknown, wasm-bindgen-cli [0-9.]+ \(compiled from source\), wasm-pack \(compiled from source\)\)/);
+    assert.match(lines[1], /^\[acs-identity\] \[1\/3\] adding the Rust target wasm32-unknown-unknown$/);
+    assert.match(lines[2], /^\[acs-identity\] \[2\/3\] installing wasm-bindgen-cli [0-9.]+ \(found 0\.2\.0\); this takes a few minutes once$/);
+    assert.match(lines[3], /^\[acs-identity\] \[3\/3\] installing wasm-pack; this takes a few minutes once$/);
+    assert.match(lines[4], /^\[acs-identity\] building the package \(--rebuild\)/);
     assert.match(run.out.stderr, /Compiling wasm-bindgen-cli \(fake\)/, 'the installer shows its own progress');
+    assert.match(run.out.stderr, /Compiling wasm-pack \(fake\)/);
+    assert.match(run.out.stderr, /fake wasm-pack: no build here/, 'the build ran the wasm-pack that setup installed');
     assert.match(run.out.stderr, /the build failed/);
     const log = readFileSync(calls, 'utf8');
     assert.match(log, /^rustup target add wasm32-unknown-unknown$/m);
     assert.match(log, new RegExp(`^cargo install wasm-bindgen-cli --version =${pinnedWasmBindgen().replace(/\./g, '\\.')} --force$`, 'm'));
+    assert.match(log, /^cargo install wasm-pack --locked$/m);
     assert.equal(statSync(join(root, 'pkg', '.build-stamp')).mtimeMs, stampBefore, 'pkg/ untouched');
   } finally {
     rmSync(home, { recursive: true, force: true });
