@@ -3409,7 +3409,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rate_limiter_counts_per_user_and_window() {
+    fn the_rate_limiter_counts_per_user_per_minute() {
         let mut l = RateLimiter::new(3);
         let t0 = 1_000 * RATE_LIMIT_WINDOW_MS + 15_000; // 15 s into a window
         for _ in 0..3 {
