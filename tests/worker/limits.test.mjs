@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENDPOINT_RUNTIMES, startEndpoints } from './runtimes.mjs';
-import { HS_SECRET, claimsFor, emulatorStats, introspect, signJwt, startEmulator } from './helpers.mjs';
+import { HS_SECRET, call as callEndpoint, claimsFor, emulatorStats, introspect, signJwt, startEmulator } from './helpers.mjs';
 
 const APP = 'https://app.example.test';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,21 +36,9 @@ async function inOneWindow(body, needMs = 10_000) {
   }
 }
 
-async function call(ep, { method = 'POST', sub, bearer, body, headers = {} } = {}) {
-  const h = { ...headers };
-  if (sub !== undefined) h.authorization = `Bearer ${token(sub)}`;
-  if (bearer !== undefined) h.authorization = `Bearer ${bearer}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await ep.fetch('/token', { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+/** The endpoint called as `sub` (with an HS256 app token of it) or with a raw `bearer` token. */
+const call = (ep, { sub, bearer, ...rest } = {}) =>
+  callEndpoint(ep, { ...rest, token: bearer ?? (sub === undefined ? undefined : token(sub)) });
 
 let emulator;
 before(async () => {

@@ -15,7 +15,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENDPOINT_RUNTIMES, startEndpoints } from './runtimes.mjs';
-import { HS_SECRET, claimsFor, emulatorStats, introspect, makeKeys, nowSeconds, root, serveJwks, signJwt, startEmulator } from './helpers.mjs';
+import { HS_SECRET, call, claimsFor, emulatorStats, introspect, makeKeys, nowSeconds, root, serveJwks, signJwt, startEmulator } from './helpers.mjs';
 
 const ISS = 'https://issuer.example.test/';
 const AUD = 'acs-token-endpoint';
@@ -98,18 +98,7 @@ async function serveEndless() {
   return state;
 }
 
-async function post(ep, token, body) {
-  const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
-  const res = await ep.fetch('/token', { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+const post = (ep, token) => call(ep, { token });
 
 async function refused(ep, token, code = 'InvalidToken', message) {
   const r = await post(ep, token);
