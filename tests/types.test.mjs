@@ -11,12 +11,13 @@ import { prepareConsumer, root } from './support/consumer.mjs';
 
 const FILES = ['consumer.ts', 'credential.ts', 'worker.ts', 'emulator.ts'];
 
-test('the package types check strict TypeScript consumers', (t) => {
+/** Copies `files` from tests/types into a fresh folder of the consumer project and runs tsc there. */
+function typeCheck(t, name, files, extraOptions) {
   const consumer = prepareConsumer();
-  const dir = join(consumer, `types-${process.pid}`);
+  const dir = join(consumer, `${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const f of FILES) copyFileSync(join(root, 'tests', 'types', f), join(dir, f));
+  for (const f of files) copyFileSync(join(root, 'tests', 'types', f), join(dir, f));
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -27,40 +28,24 @@ test('the package types check strict TypeScript consumers', (t) => {
         module: 'nodenext',
         moduleResolution: 'nodenext',
         lib: ['es2022', 'dom'],
-        types: [],
-        skipLibCheck: false,
+        ...extraOptions,
       },
-      files: FILES,
+      files,
     }),
   );
   const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+}
+
+test('the package types check strict TypeScript consumers', (t) => {
+  typeCheck(t, 'types', FILES, { types: [], skipLibCheck: false });
 });
 
 test('toNodeListener fits node:http (and Express / Fastify) with @types/node', (t) => {
-  const consumer = prepareConsumer();
-  const dir = join(consumer, `types-node-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  copyFileSync(join(root, 'tests', 'types', 'worker-node.ts'), join(dir, 'worker-node.ts'));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: 'es2022',
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        lib: ['es2022', 'dom'],
-        types: ['node'],
-        typeRoots: [join(root, 'node_modules', '@types')],
-        esModuleInterop: true,
-        skipLibCheck: true,
-      },
-      files: ['worker-node.ts'],
-    }),
-  );
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+  typeCheck(t, 'types-node', ['worker-node.ts'], {
+    types: ['node'],
+    typeRoots: [join(root, 'node_modules', '@types')],
+    esModuleInterop: true,
+    skipLibCheck: true,
+  });
 });
