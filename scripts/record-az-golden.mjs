@@ -27,13 +27,13 @@
 //
 // Values that change from run to run are normalised in the files to placeholders of the same
 // shape (see normaliseOutput below and tests/cli/golden.test.mjs, which applies the same rules).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../emulator/server.mjs';
-import { CASES, GOLDEN_DIR, normaliseOutput, prepareCase } from '../tests/cli/golden-cases.mjs';
+import { CASES, GOLDEN_DIR, normaliseOutput, prepareCase, runInTerminal } from '../tests/cli/golden-cases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AZ = process.env.AZ ?? 'az';
@@ -65,26 +65,10 @@ function azEnv(extra) {
   };
 }
 
-const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-
-function runAz(argv, { env, stdin, tty }) {
+async function runAz(argv, { env, stdin, tty }) {
   if (tty) {
-    return new Promise((resolve, reject) => {
-      const cmd = [AZ, ...argv].map(shq).join(' ');
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let output = '';
-      let typed = false;
-      child.stdout.on('data', (d) => {
-        output += d;
-        if (stdin !== undefined && !typed && output.includes('(y/n):')) {
-          typed = true;
-          child.stdin.write(stdin.replace(/\n$/, '\r'));
-        }
-      });
-      child.stderr.on('data', (d) => (output += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout: output, stderr: '' }));
-    });
+    const r = await runInTerminal([AZ, ...argv], { env, stdin, timeoutMs: 120_000 });
+    return { code: r.exitCode, stdout: r.stdout, stderr: '' };
   }
   return new Promise((resolve, reject) => {
     const child = execFile(AZ, argv, { env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

@@ -11,6 +11,7 @@
 //   <AAD_TOKEN> <AAD_USER> <CLIENT>  an Entra-like Teams token minted by the emulator, its oid, its appid
 // Unless a case says otherwise, the connection string comes from AZURE_COMMUNICATION_CONNECTION_STRING
 // and the certificate from REQUESTS_CA_BUNDLE.
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call } from '../emulator/helpers.mjs';
@@ -203,4 +204,35 @@ export function normaliseOutput(text, values) {
     return `<TIME:${shape}>`;
   });
   return out.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<PORT>');
+}
+
+const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs `command` in a pseudo-terminal (util-linux `script`), typing `stdin` at the first `(y/n):`
+ * prompt; resolves `{ exitCode, stdout }` with the terminal's transcript as stdout. Killed after
+ * `timeoutMs`.
+ */
+export function runInTerminal(command, { env, stdin, script = 'script', timeoutMs = 30_000 }) {
+  const cmd = command.map(shq).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(script, ['-qec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let typed = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d) => {
+      output += d;
+      if (stdin !== undefined && !typed && output.includes('(y/n):')) {
+        typed = true;
+        child.stdin.write(stdin.replace(/\n$/, '\r'));
+      }
+    });
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ exitCode: code, stdout: output });
+    });
+  });
 }

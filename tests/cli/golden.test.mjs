@@ -5,13 +5,13 @@
 // and stderr must be equal after the same normalisation of ids, tokens and times, and after the
 // documented differences below (what only az prints, what only we add).
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { GOLDEN_DIR, normaliseOutput, prepareCase } from './golden-cases.mjs';
+import { GOLDEN_DIR, normaliseOutput, prepareCase, runInTerminal } from './golden-cases.mjs';
 import { CLI, childEnv, pkgDir, scriptPath, startEmulator } from './helpers.mjs';
 
 const goldens = readdirSync(GOLDEN_DIR)
@@ -132,31 +132,10 @@ function runOurs(argv, env, stdin) {
   });
 }
 
-const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-
 /** In a pseudo-terminal, typing `stdin` at the y/n prompt: the terminal's transcript as stdout. */
-function runOursInPty(argv, env, stdin) {
-  const cmd = [process.execPath, CLI, ...argv].map(shq).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(scriptPath, ['-qec', cmd, '/dev/null'], { env: envFor(env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let typed = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout.on('data', (d) => {
-      output += d;
-      if (stdin !== undefined && !typed && output.includes('(y/n):')) {
-        typed = true;
-        child.stdin.write(stdin.replace(/\n$/, '\r'));
-      }
-    });
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ exitCode: code, stdout: output, stderr: '' });
-    });
-  });
+async function runOursInPty(argv, env, stdin) {
+  const r = await runInTerminal([process.execPath, CLI, ...argv], { env: envFor(env), stdin, script: scriptPath });
+  return { ...r, stderr: '' };
 }
 
 // ---- the suite -------------------------------------------------------------------------------------------
