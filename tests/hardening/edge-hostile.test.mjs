@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { rawSocket } from '../support/raw-socket.mjs';
+import { endlessChunkedBody, rawSocket } from '../support/raw-socket.mjs';
 import { startEmulator } from '../../emulator/server.mjs';
 import { HS_SECRET, claimsFor, signJwt } from '../worker/helpers.mjs';
 import { ENDPOINT_RUNTIMES, startEndpoint } from '../worker/runtimes.mjs';
@@ -59,32 +59,11 @@ for (const runtime of ENDPOINT_RUNTIMES) describe(runtime, () => {
     const big = await post('x'.repeat(1024 * 1024), { 'content-type': 'application/json' });
     assert.equal(big.status, 413);
     // An endless chunked body: the endpoint answers 413 (or closes) long before 16 MiB.
-    const result = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      let data = '';
-      let sent = 0;
-      let timer;
-      const finish = (how) => {
-        clearInterval(timer);
-        socket.destroy();
-        resolve({ data, how, sent });
-      };
-      socket.on('data', (d) => {
-        data += d;
-        if (data.includes('\r\n\r\n')) finish('answered');
-      });
-      socket.on('close', () => finish('closed'));
-      socket.on('error', () => finish('error'));
-      socket.on('connect', () => {
-        socket.write(`POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token()}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
-        const chunk = `4000\r\n${'a'.repeat(0x4000)}\r\n`;
-        timer = setInterval(() => {
-          if (sent > 16 * 1024 * 1024) return finish('gave up');
-          if (!socket.destroyed) socket.write(chunk);
-          sent += 0x4000;
-        }, 1);
-      });
-    });
+    const result = await endlessChunkedBody(
+      port,
+      `POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token()}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+      { chunkSize: 0x4000, limit: 16 * 1024 * 1024, answered: (data) => data.includes('\r\n\r\n') },
+    );
     assert.notEqual(result.how, 'gave up', 'the endpoint stopped reading the endless body');
     if (result.data) assert.match(result.data, /^HTTP\/1\.1 413/);
     await stillServing();

@@ -25,3 +25,38 @@ export function rawSocket(port, payload, { endAfterWrite = false, timeoutMs = 50
     });
   });
 }
+
+/**
+ * Sends the request `head` (ending in a blank line, with `transfer-encoding: chunked`) and then an
+ * endless chunked body, `chunkSize` bytes a chunk, until `answered(data)` says the peer answered,
+ * it closes the connection, an error, or more than `limit` bytes were sent ('gave up').
+ * @returns {Promise<{ data: string, how: 'answered' | 'closed' | 'error' | 'gave up', sent: number }>}
+ */
+export function endlessChunkedBody(port, head, { chunkSize, limit, answered }) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    let sent = 0;
+    let timer;
+    const finish = (how) => {
+      clearInterval(timer);
+      socket.destroy();
+      resolve({ data, how, sent });
+    };
+    socket.on('data', (d) => {
+      data += d;
+      if (answered(data)) finish('answered');
+    });
+    socket.on('close', () => finish('closed'));
+    socket.on('error', () => finish('error'));
+    socket.on('connect', () => {
+      socket.write(head);
+      const chunk = `${chunkSize.toString(16)}\r\n${'a'.repeat(chunkSize)}\r\n`;
+      timer = setInterval(() => {
+        if (sent > limit) return finish('gave up');
+        if (!socket.destroyed) socket.write(chunk);
+        sent += chunkSize;
+      }, 1);
+    });
+  });
+}

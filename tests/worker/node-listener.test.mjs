@@ -6,10 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { rawSocket } from '../support/raw-socket.mjs';
+import { endlessChunkedBody, rawSocket } from '../support/raw-socket.mjs';
 import { HS_SECRET, claimsFor, signJwt, startEmulator } from './helpers.mjs';
 import { root } from '../support/consumer.mjs';
 
@@ -99,31 +98,10 @@ describe('toNodeListener', () => {
   });
 
   test('an endless chunked body is not read to its end', async () => {
-    const result = await new Promise((resolve) => {
-      const socket = net.connect(s.port, '127.0.0.1');
-      let data = '';
-      let sent = 0;
-      let timer;
-      const finish = (how) => {
-        clearInterval(timer);
-        socket.destroy();
-        resolve({ data, how, sent });
-      };
-      socket.on('data', (d) => {
-        data += d;
-        if (data.includes('}')) finish('answered');
-      });
-      socket.on('close', () => finish('closed'));
-      socket.on('error', () => finish('error'));
-      socket.on('connect', () => {
-        socket.write('POST /t HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n\r\n');
-        const chunk = `1000\r\n${'a'.repeat(0x1000)}\r\n`;
-        timer = setInterval(() => {
-          if (sent > 8 * 1024 * 1024) return finish('gave up');
-          if (!socket.destroyed) socket.write(chunk);
-          sent += 0x1000;
-        }, 1);
-      });
+    const result = await endlessChunkedBody(s.port, 'POST /t HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n\r\n', {
+      chunkSize: 0x1000,
+      limit: 8 * 1024 * 1024,
+      answered: (data) => data.includes('}'),
     });
     assert.equal(result.how, 'answered', `sent ${result.sent} bytes`);
     assert.match(result.data, /"bytes":8193/);
