@@ -12,6 +12,37 @@ const SECRET = 'bench-only-hs256-secret-0123456789abcdef';
 const USERS = 100;
 const b64u = (s) => Buffer.from(s).toString('base64url');
 
+/**
+ * Each load step of `plan`: every caller runs `requests` requests at `concurrency`, `rounds` times,
+ * their order rotating each round. Returns per step `{ concurrency, requestsPerRound, rounds, runs }`
+ * with `runs[name] = { rps: [per round], ms: [every request] }`.
+ */
+async function measureRounds(plan, rounds, callers) {
+  const names = Object.keys(callers);
+  const steps = [];
+  for (const { concurrency, requests } of plan) {
+    const runs = Object.fromEntries(names.map((n) => [n, { rps: [], ms: [] }]));
+    for (let r = 0; r < rounds; r++) {
+      for (const name of names.map((_, k) => names[(k + r) % names.length])) {
+        const { ms, elapsed } = await pool(requests, concurrency, callers[name]);
+        runs[name].rps.push((requests * 1000) / elapsed);
+        runs[name].ms.push(...ms);
+      }
+    }
+    steps.push({ concurrency, requestsPerRound: requests, rounds, runs });
+  }
+  return steps;
+}
+
+/** Throughput and latency of one caller's runs at one load step. */
+function stats({ rps, ms }) {
+  return {
+    rps: summary(rps),
+    latencyMs: { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length },
+    rpsSamples: rps,
+  };
+}
+
 function appToken(sub) {
   const now = Math.floor(Date.now() / 1000);
   const input = `${b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64u(JSON.stringify({ sub, iat: now, exp: now + 3600 }))}`;
@@ -67,28 +98,13 @@ export async function measureEdge({ workerFile, emulator, Client, rounds, plan }
     await pool(USERS, 10, edge);
     await pool(USERS, 10, direct);
 
-    const out = [];
-    for (const { concurrency, requests } of plan) {
-      const runs = { edge: { rps: [], ms: [] }, direct: { rps: [], ms: [] } };
-      for (let r = 0; r < rounds; r++) {
-        for (const [name, fn] of r % 2 ? [['direct', direct], ['edge', edge]] : [['edge', edge], ['direct', direct]]) {
-          const { ms, elapsed } = await pool(requests, concurrency, fn);
-          runs[name].rps.push((requests * 1000) / elapsed);
-          runs[name].ms.push(...ms);
-        }
-      }
-      const lat = (ms) => ({ p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length });
-      out.push({
-        concurrency,
-        requestsPerRound: requests,
-        rounds,
-        edge: { rps: summary(runs.edge.rps), latencyMs: lat(runs.edge.ms), rpsSamples: runs.edge.rps },
-        direct: { rps: summary(runs.direct.rps), latencyMs: lat(runs.direct.ms), rpsSamples: runs.direct.rps },
-        // edge / direct throughput, round by round
-        rpsRatio: pairedRatio(runs.edge.rps, runs.direct.rps),
-      });
-    }
-    return out;
+    return (await measureRounds(plan, rounds, { edge, direct })).map(({ runs, ...step }) => ({
+      ...step,
+      edge: stats(runs.edge),
+      direct: stats(runs.direct),
+      // edge / direct throughput, round by round
+      rpsRatio: pairedRatio(runs.edge.rps, runs.direct.rps),
+    }));
   } finally {
     await mf.dispose();
     unregister();
@@ -166,26 +182,11 @@ export async function measureEdgeRuntimes({ benchDir, workerFile, emulator, runt
     // Warm-up: every user's identity exists, every runtime has compiled its hot paths.
     for (const name of names) await pool(USERS * 2, 10, call(name));
 
-    const out = [];
-    for (const { concurrency, requests } of plan) {
-      const runs = Object.fromEntries(names.map((n) => [n, { rps: [], ms: [] }]));
-      for (let r = 0; r < rounds; r++) {
-        const order = names.map((_, k) => names[(k + r) % names.length]);
-        for (const name of order) {
-          const { ms, elapsed } = await pool(requests, concurrency, call(name));
-          runs[name].rps.push((requests * 1000) / elapsed);
-          runs[name].ms.push(...ms);
-        }
-      }
-      const lat = (ms) => ({ p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length });
-      out.push({
-        concurrency,
-        requestsPerRound: requests,
-        rounds,
-        runtimes: Object.fromEntries(names.map((n) => [n, { rps: summary(runs[n].rps), latencyMs: lat(runs[n].ms), rpsSamples: runs[n].rps }])),
-      });
-    }
-    return out;
+    const callers = Object.fromEntries(names.map((n) => [n, call(n)]));
+    return (await measureRounds(plan, rounds, callers)).map(({ runs, ...step }) => ({
+      ...step,
+      runtimes: Object.fromEntries(names.map((n) => [n, stats(runs[n])])),
+    }));
   } finally {
     for (const s of Object.values(servers)) await s.close().catch(() => {});
   }
