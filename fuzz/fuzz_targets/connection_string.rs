@@ -1,7 +1,7 @@
 //! `ConnectionString::parse`: never panics; a parsed endpoint re-parses to itself and the
 //! connection string rebuilt from the parts parses to the same parts; no error message (nor the
 //! `Debug` of a parsed one) contains the input's access key value when it has 8 or more
-//! characters.
+//! characters (unless the endpoint's own text holds it: a message may quote the endpoint's host).
 #![no_main]
 
 use acs_identity::core::connection_string::{ConnectionString, Endpoint};
@@ -38,12 +38,13 @@ fn fixed_messages() -> &'static [String] {
     })
 }
 
-/// The access key values of the input, found the way the parser finds them.
-fn key_values(input: &str) -> Vec<&str> {
+/// The values of the input's `name` pairs (access keys, endpoints), found the way the parser
+/// finds them.
+fn values_named<'a>(input: &'a str, name: &str) -> Vec<&'a str> {
     input
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("accesskey"))
+        .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
         .map(|(_, value)| value.trim())
         .collect()
 }
@@ -83,8 +84,11 @@ fuzz_target!(|data: &[u8]| {
                 .message
                 .contains("endpoint=https://<ResourceUrl>/;accesskey=<KeyValue>"));
             let shown = format!("{e} {e:?}");
-            for key in key_values(input) {
-                if key.chars().count() >= 8 {
+            // A message may quote the endpoint's host (not a secret): a key whose text also
+            // stands in an endpoint value proves nothing there.
+            let endpoints = values_named(input, "endpoint");
+            for key in values_named(input, "accesskey") {
+                if key.chars().count() >= 8 && !endpoints.iter().any(|e| e.contains(key)) {
                     assert_not_echoed(&shown, key, fixed_messages(), "the access key");
                 }
             }
