@@ -38,7 +38,8 @@
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::identifiers::quote_capped;
-use super::json::{self, write_json_string, Json, Number};
+use serde::de::{self, IntoDeserializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// The api-versions this client speaks, oldest first (the order is used for capabilities).
@@ -227,12 +228,12 @@ pub type Scopes = Vec<Option<String>>;
 /// One identity operation with its arguments. Ids are raw communication user ids (sent as
 /// given); `expires_in_minutes` is the JSON number text the caller's value serialises to, or
 /// `null`. `None` fields are left out of the body.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub enum Operation {
     CreateUser {
         custom_id: Option<String>,
         scopes: Option<Nullable<Scopes>>,
-        expires_in_minutes: Option<Nullable<Number>>,
+        expires_in_minutes: Option<Nullable<Minutes>>,
     },
     GetUser {
         id: String,
@@ -246,7 +247,7 @@ pub enum Operation {
     IssueToken {
         id: String,
         scopes: Scopes,
-        expires_in_minutes: Option<Nullable<Number>>,
+        expires_in_minutes: Option<Nullable<Minutes>>,
     },
     /// `token` is the Teams user's Entra token, `app_id` the client id, `user_id` the object id.
     ExchangeTeamsToken {
@@ -380,14 +381,14 @@ pub fn effective_version(
 }
 
 /// A request ready to be signed and sent to the resource's endpoint.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: &'static str,
     /// Path and query as sent and signed, e.g.
     /// `/identities/8%3Aacs%3A<resource>_<id>/:issueAccessToken?api-version=2025-06-30`.
     pub path_and_query: String,
-    /// Compact JSON, or `None` for no body at all.
-    pub body: Option<String>,
+    /// The body, or `None` for no body at all.
+    pub body: Option<RequestBody>,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -396,7 +397,14 @@ impl fmt::Debug for HttpRequest {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("path_and_query", &self.path_and_query)
-            .field("body_bytes", &self.body.as_ref().map(String::len))
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| match b {
+                    RequestBody::Create(_) => "create",
+                    RequestBody::Issue(_) => "issue",
+                    RequestBody::Exchange(_) => "exchange",
+                }),
+            )
             .finish()
     }
 }
@@ -424,34 +432,84 @@ fn identity_path(id: &str, action: &str, version: &RequestVersion) -> String {
     path
 }
 
-fn push_scopes(out: &mut String, items: &[Option<String>]) {
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match item {
-            Some(item) => write_json_string(out, item),
-            None => out.push_str("null"),
-        }
-    }
-    out.push(']');
-}
+// ---- bodies out --------------------------------------------------------------------------------
 
-fn push_minutes(out: &mut String, minutes: &Nullable<Number>) {
-    match minutes {
-        Nullable::Value(n) => out.push_str(n.as_str()),
-        Nullable::Null => out.push_str("null"),
+impl<T: Serialize> Serialize for Nullable<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Nullable::Null => s.serialize_none(),
+            Nullable::Value(v) => v.serialize(s),
+        }
     }
 }
 
-/// Appends `,"key":` (or `"key":` first in the object) to a body under construction.
-fn push_key(out: &mut String, key: &str) {
-    if out.len() > 1 {
-        out.push(',');
+/// A number of minutes as JavaScript's JSON writes it: a whole number (within the integers a
+/// double holds exactly) as an integer, any other as a double. Non-finite values are
+/// [`Nullable::Null`] before they get here.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Minutes(pub f64);
+
+impl Serialize for Minutes {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        // Number.MAX_SAFE_INTEGER: serde_wasm_bindgen writes integers up to it as numbers.
+        const EXACT: f64 = 9_007_199_254_740_991.0;
+        let m = self.0;
+        if m.fract() == 0.0 && m.abs() <= EXACT {
+            s.serialize_i64(m as i64)
+        } else {
+            s.serialize_f64(m)
+        }
     }
-    write_json_string(out, key);
-    out.push(':');
+}
+
+/// `createUser` / `createUserAndToken`: only the members given, in the SDK's order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_token_with_scopes: Option<Nullable<Scopes>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_minutes: Option<Nullable<Minutes>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_id: Option<String>,
+}
+
+/// `getToken`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueBody {
+    pub scopes: Scopes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_minutes: Option<Nullable<Minutes>>,
+}
+
+/// `getTokenForTeamsUser`.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeBody {
+    pub token: String,
+    pub app_id: String,
+    pub user_id: String,
+}
+
+/// A request body. The boundary writes it as JSON text (in the package: the value made by
+/// `serde_wasm_bindgen`, with `None` as `null`, written by `JSON.stringify`, as the official SDK
+/// writes its bodies); that text is what is signed and sent.
+#[derive(Clone, PartialEq)]
+pub enum RequestBody {
+    Create(CreateBody),
+    Issue(IssueBody),
+    Exchange(ExchangeBody),
+}
+
+impl Serialize for RequestBody {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            RequestBody::Create(b) => b.serialize(s),
+            RequestBody::Issue(b) => b.serialize(s),
+            RequestBody::Exchange(b) => b.serialize(s),
+        }
+    }
 }
 
 /// Builds the request of `op` for `version` (method, encoded path with `api-version`, compact
@@ -472,28 +530,11 @@ pub fn build_request(op: &Operation, version: impl Into<RequestVersion>) -> Resu
             let body = if custom_id.is_none() && scopes.is_none() && expires_in_minutes.is_none() {
                 None
             } else {
-                let mut b = String::from("{");
-                match scopes {
-                    Some(Nullable::Value(scopes)) => {
-                        push_key(&mut b, "createTokenWithScopes");
-                        push_scopes(&mut b, scopes);
-                    }
-                    Some(Nullable::Null) => {
-                        push_key(&mut b, "createTokenWithScopes");
-                        b.push_str("null");
-                    }
-                    None => {}
-                }
-                if let Some(minutes) = expires_in_minutes {
-                    push_key(&mut b, "expiresInMinutes");
-                    push_minutes(&mut b, minutes);
-                }
-                if let Some(custom_id) = custom_id {
-                    push_key(&mut b, "customId");
-                    write_json_string(&mut b, custom_id);
-                }
-                b.push('}');
-                Some(b)
+                Some(RequestBody::Create(CreateBody {
+                    create_token_with_scopes: scopes.clone(),
+                    expires_in_minutes: expires_in_minutes.clone(),
+                    custom_id: custom_id.clone(),
+                }))
             };
             Ok(HttpRequest {
                 method: "POST",
@@ -520,14 +561,10 @@ pub fn build_request(op: &Operation, version: impl Into<RequestVersion>) -> Resu
             scopes,
             expires_in_minutes,
         } => {
-            let mut b = String::from("{");
-            push_key(&mut b, "scopes");
-            push_scopes(&mut b, scopes);
-            if let Some(minutes) = expires_in_minutes {
-                push_key(&mut b, "expiresInMinutes");
-                push_minutes(&mut b, minutes);
-            }
-            b.push('}');
+            let b = RequestBody::Issue(IssueBody {
+                scopes: scopes.clone(),
+                expires_in_minutes: expires_in_minutes.clone(),
+            });
             Ok(HttpRequest {
                 method: "POST",
                 path_and_query: identity_path(id, "/:issueAccessToken", version),
@@ -539,12 +576,11 @@ pub fn build_request(op: &Operation, version: impl Into<RequestVersion>) -> Resu
             app_id,
             user_id,
         } => {
-            let mut b = String::from("{");
-            for (key, value) in [("token", token), ("appId", app_id), ("userId", user_id)] {
-                push_key(&mut b, key);
-                write_json_string(&mut b, value);
-            }
-            b.push('}');
+            let b = RequestBody::Exchange(ExchangeBody {
+                token: token.clone(),
+                app_id: app_id.clone(),
+                user_id: user_id.clone(),
+            });
             Ok(HttpRequest {
                 method: "POST",
                 path_and_query: format!("/teamsUser/:exchangeAccessToken{query}"),
@@ -618,42 +654,242 @@ fn unexpected(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::UnexpectedResponse, message)
 }
 
-/// The error for a non-success answer (see the module documentation).
-fn error_from_body(status: u16, body: &str) -> Error {
-    let answered = status_text(status);
-    if body.trim().is_empty() {
-        return unexpected(format!(
-            "the service answered {answered} with no error body"
-        ));
+// ---- answers in ---------------------------------------------------------------------------------
+
+/// One member of an answer, read for the type the contract gives it: absent (or `null`), a value
+/// of that type, or a value of another type (kept apart, so that messages can say which).
+/// Reading a `Member` never fails, whatever the JSON holds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Member<T> {
+    #[default]
+    Absent,
+    Value(T),
+    Other,
+}
+
+impl<T> Member<T> {
+    /// The value when it has the expected type.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Member::Value(v) => Some(v),
+            _ => None,
+        }
     }
-    let Ok(value) = json::parse(body) else {
-        return unexpected(format!(
-            "the service answered {answered} with an error body that is not JSON"
-        ));
+}
+
+impl Member<String> {
+    /// The string when it is one and is not empty.
+    fn non_empty(&self) -> Option<&str> {
+        self.value().map(String::as_str).filter(|s| !s.is_empty())
+    }
+}
+
+struct MemberVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> MemberVisitor<T> {
+    /// `T` read from a scalar: `Other` when `T` is not that kind of value.
+    fn scalar<'de, D, E>(d: D) -> std::result::Result<Member<T>, E>
+    where
+        T: Deserialize<'de>,
+        D: de::Deserializer<'de, Error = E>,
+        E: de::Error,
+    {
+        Ok(T::deserialize(d).map_or(Member::Other, Member::Value))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for MemberVisitor<T> {
+    type Value = Member<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Member<T>, E> {
+        Ok(Member::Absent)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Member<T>, E> {
+        Ok(Member::Absent)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Member<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Member<T>, E> {
+        Self::scalar(v.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Member<T>, E> {
+        Self::scalar(v.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Member<T>, E> {
+        Self::scalar(v.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Member<T>, E> {
+        Self::scalar(v.into_deserializer())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Member<T>, E> {
+        Self::scalar(de::value::StrDeserializer::new(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Member<T>, E> {
+        Self::scalar(de::value::StringDeserializer::new(v))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Member<T>, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(Member::Other)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Member<T>, A::Error> {
+        // An object: `T` when it is a struct (whose members are `Member`s too, so this does not
+        // fail), else `Other`, with the entries skipped.
+        match T::deserialize(de::value::MapAccessDeserializer::new(&mut map)) {
+            Ok(v) => Ok(Member::Value(v)),
+            Err(_) => {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Member::Other)
+            }
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(MemberVisitor(std::marker::PhantomData))
+    }
+}
+
+/// `{"token","expiresOn"}`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TokenBody {
+    pub token: Member<String>,
+    pub expires_on: Member<String>,
+}
+
+/// `{"id","customId"?,"lastTokenIssuedAt"?}`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IdentityBody {
+    pub id: Member<String>,
+    pub custom_id: Member<String>,
+    pub last_token_issued_at: Member<String>,
+}
+
+/// The service's `error` member: `{"code","message","target"?,"details"?}`. `D` is the JSON
+/// value type of the reader (a JavaScript value in the package), whose `Display` is compact JSON.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ErrorBody<D> {
+    pub code: Member<String>,
+    pub message: Member<String>,
+    pub target: Member<String>,
+    pub details: Option<D>,
+}
+
+impl<D> Default for ErrorBody<D> {
+    fn default() -> Self {
+        ErrorBody {
+            code: Member::Absent,
+            message: Member::Absent,
+            target: Member::Absent,
+            details: None,
+        }
+    }
+}
+
+/// Every member an answer of the contract may have: a create's `identity` and `accessToken`, a
+/// get's identity members, an issue's and an exchange's token members, and an error answer's
+/// `error`. Members an answer does not have are absent.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ResponseBody<D> {
+    pub identity: Member<IdentityBody>,
+    pub access_token: Member<TokenBody>,
+    pub id: Member<String>,
+    pub custom_id: Member<String>,
+    pub last_token_issued_at: Member<String>,
+    pub token: Member<String>,
+    pub expires_on: Member<String>,
+    pub error: Member<ErrorBody<D>>,
+}
+
+impl<D> Default for ResponseBody<D> {
+    fn default() -> Self {
+        ResponseBody {
+            identity: Member::Absent,
+            access_token: Member::Absent,
+            id: Member::Absent,
+            custom_id: Member::Absent,
+            last_token_issued_at: Member::Absent,
+            token: Member::Absent,
+            expires_on: Member::Absent,
+            error: Member::Absent,
+        }
+    }
+}
+
+/// A service answer's body as the boundary read it: the JavaScript engine parses the JSON
+/// (`JSON.parse`) and the object is read into a [`ResponseBody`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<D> {
+    /// No body, or only whitespace.
+    Empty,
+    /// A body that is not JSON.
+    NotJson,
+    /// JSON that is not an object.
+    NotObject,
+    /// A JSON object.
+    Object(ResponseBody<D>),
+}
+
+/// The error for a non-success answer (see the module documentation).
+fn error_from_body<D: fmt::Display>(status: u16, body: &Answer<D>) -> Error {
+    let answered = status_text(status);
+    let value = match body {
+        Answer::Empty => {
+            return unexpected(format!(
+                "the service answered {answered} with no error body"
+            ))
+        }
+        Answer::NotJson => {
+            return unexpected(format!(
+                "the service answered {answered} with an error body that is not JSON"
+            ))
+        }
+        Answer::NotObject => None,
+        Answer::Object(value) => value.error.value(),
     };
-    let error = value.get("error");
-    let Some(code) = error
-        .and_then(|e| e.get("code"))
-        .and_then(Json::as_str)
-        .filter(|c| !c.is_empty())
-    else {
+    let Some((error, code)) = value.and_then(|e| e.code.non_empty().map(|c| (e, c))) else {
         return unexpected(format!(
             "the service answered {answered} with an error body that lacks error.code"
         ));
     };
-    let message = match error.and_then(|e| e.get("message")).and_then(Json::as_str) {
-        Some(m) if !m.is_empty() => m.to_string(),
-        _ => format!("the service answered {answered} with error code {code} and no message"),
+    let message = match error.message.non_empty() {
+        Some(m) => m.to_string(),
+        None => format!("the service answered {answered} with error code {code} and no message"),
     };
     let mut err = Error::new(ErrorKind::Service(code.to_string()), message);
-    err.target = error
-        .and_then(|e| e.get("target"))
-        .and_then(Json::as_str)
-        .map(String::from);
-    err.details_json = error
-        .and_then(|e| e.get("details"))
-        .filter(|d| !d.is_null())
-        .map(Json::to_json_string);
+    err.target = error.target.value().cloned();
+    err.details_json = error.details.as_ref().map(ToString::to_string);
     err
 }
 
@@ -667,15 +903,17 @@ fn success_statuses(op: &Operation) -> &'static [u16] {
 }
 
 /// Reads `{"token","expiresOn"}`; `prefix` locates it in messages (`accessToken.` or empty).
-fn read_access_token(v: &Json, name: &str, prefix: &str) -> Result<AccessToken> {
-    let token = v
-        .get("token")
-        .and_then(Json::as_str)
-        .filter(|t| !t.is_empty())
+fn read_access_token(
+    token: &Member<String>,
+    expires_on: &Member<String>,
+    name: &str,
+    prefix: &str,
+) -> Result<AccessToken> {
+    let token = token
+        .non_empty()
         .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}token")))?;
-    let expires_on = v
-        .get("expiresOn")
-        .and_then(Json::as_str)
+    let expires_on = expires_on
+        .value()
         .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}expiresOn")))?;
     let expires_on_ms = date::parse_iso8601_ms(expires_on).ok_or_else(|| {
         unexpected(format!(
@@ -693,36 +931,36 @@ fn read_access_token(v: &Json, name: &str, prefix: &str) -> Result<AccessToken> 
 type IdentityFields = (String, Option<String>, Option<i64>);
 
 /// Reads `{"id","customId"?,"lastTokenIssuedAt"?}`; `prefix` locates it in messages.
-fn read_identity(v: &Json, name: &str, prefix: &str) -> Result<IdentityFields> {
-    let id = v
-        .get("id")
-        .and_then(Json::as_str)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}id")))?;
-    let custom_id = match v.get("customId") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(s.clone()),
-        Some(_) => {
+fn read_identity(v: &IdentityBody, name: &str, prefix: &str) -> Result<IdentityFields> {
+    let id =
+        v.id.non_empty()
+            .ok_or_else(|| unexpected(format!("the {name} response has no {prefix}id")))?;
+    let custom_id = match &v.custom_id {
+        Member::Absent => None,
+        Member::Value(s) => Some(s.clone()),
+        Member::Other => {
             return Err(unexpected(format!(
                 "the {name} response's {prefix}customId is not a string"
             )))
         }
     };
-    let last_token_issued_at_ms =
-        match v.get("lastTokenIssuedAt") {
-            None | Some(Json::Null) => None,
-            Some(value) => Some(value.as_str().and_then(date::parse_iso8601_ms).ok_or_else(
-                || {
+    let last_token_issued_at_ms = match &v.last_token_issued_at {
+        Member::Absent => None,
+        value => Some(
+            value
+                .value()
+                .and_then(|s| date::parse_iso8601_ms(s))
+                .ok_or_else(|| {
                     unexpected(format!(
                         "the {name} response's {prefix}lastTokenIssuedAt is not an ISO 8601 date"
                     ))
-                },
-            )?),
-        };
+                })?,
+        ),
+    };
     Ok((id.to_string(), custom_id, last_token_issued_at_ms))
 }
 
-fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
+fn parse_success<D>(op: &Operation, body: &Answer<D>) -> Result<OperationOutput> {
     let name = operation_name(op);
     if matches!(
         op,
@@ -730,20 +968,40 @@ fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
     ) {
         return Ok(OperationOutput::Empty);
     }
-    let what = format!("the {name} response body");
-    let value = json::parse(body).map_err(|e| e.to_error(ErrorKind::UnexpectedResponse, &what))?;
-    if !matches!(value, Json::Object(_)) {
-        return Err(unexpected(format!("{what} is not a JSON object")));
-    }
+    let value = match body {
+        Answer::Empty | Answer::NotJson => {
+            return Err(unexpected(format!(
+                "the {name} response body is not valid JSON"
+            )))
+        }
+        Answer::NotObject => {
+            return Err(unexpected(format!(
+                "the {name} response body is not a JSON object"
+            )))
+        }
+        Answer::Object(value) => value,
+    };
     match op {
         Operation::CreateUser { scopes, .. } => {
             let identity = value
-                .get("identity")
-                .filter(|i| matches!(i, Json::Object(_)))
+                .identity
+                .value()
                 .ok_or_else(|| unexpected(format!("the {name} response has no identity")))?;
-            let access_token = match value.get("accessToken") {
-                None | Some(Json::Null) => None,
-                Some(t) => Some(read_access_token(t, name, "accessToken.")?),
+            let access_token = match &value.access_token {
+                Member::Absent => None,
+                Member::Value(t) => Some(read_access_token(
+                    &t.token,
+                    &t.expires_on,
+                    name,
+                    "accessToken.",
+                )?),
+                // Not an object: it has no token.
+                Member::Other => Some(read_access_token(
+                    &Member::Absent,
+                    &Member::Absent,
+                    name,
+                    "accessToken.",
+                )?),
             };
             if matches!(scopes, Some(Nullable::Value(_))) && access_token.is_none() {
                 return Err(unexpected(format!(
@@ -760,7 +1018,12 @@ fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
             })
         }
         Operation::GetUser { .. } => {
-            let (id, custom_id, last_token_issued_at_ms) = read_identity(&value, name, "")?;
+            let identity = IdentityBody {
+                id: value.id.clone(),
+                custom_id: value.custom_id.clone(),
+                last_token_issued_at: value.last_token_issued_at.clone(),
+            };
+            let (id, custom_id, last_token_issued_at_ms) = read_identity(&identity, name, "")?;
             Ok(OperationOutput::Identity {
                 id,
                 custom_id,
@@ -768,16 +1031,18 @@ fn parse_success(op: &Operation, body: &str) -> Result<OperationOutput> {
                 access_token: None,
             })
         }
-        _ => read_access_token(&value, name, "").map(OperationOutput::Token),
+        _ => {
+            read_access_token(&value.token, &value.expires_on, name, "").map(OperationOutput::Token)
+        }
     }
 }
 
 /// Turns the service's answer to `op` into its output or an [`Error`]. Every error carries
 /// `status` and `request_id`; no message ever contains a token.
-pub fn parse_response(
+pub fn parse_response<D: fmt::Display>(
     op: &Operation,
     status: u16,
-    body: &str,
+    body: &Answer<D>,
     request_id: Option<&str>,
 ) -> Result<OperationOutput> {
     let expected = success_statuses(op);
@@ -804,6 +1069,30 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A body as the package reads it: the JSON parsed (here by serde_json, in the package by
+    /// the JavaScript engine), then read into the answer's members.
+    fn answer(body: &str) -> Answer<serde_json::Value> {
+        if body.trim().is_empty() {
+            return Answer::Empty;
+        }
+        match serde_json::from_str::<serde_json::Value>(body) {
+            Err(_) => Answer::NotJson,
+            Ok(v) if v.is_object() => {
+                Answer::Object(serde_json::from_value(v).expect("any object reads"))
+            }
+            Ok(_) => Answer::NotObject,
+        }
+    }
+
+    fn parse(
+        op: &Operation,
+        status: u16,
+        body: &str,
+        request_id: Option<&str>,
+    ) -> Result<OperationOutput> {
+        parse_response(op, status, &answer(body), request_id)
+    }
+
     const ID: &str =
         "8:acs:2dee53b4-368b-45b4-ab52-8493fb117652_00000005-14a2-493b-8a72-5a3a0d000081";
     const ENCODED: &str =
@@ -816,8 +1105,8 @@ mod tests {
         items.iter().map(|s| Some(s.to_string())).collect()
     }
 
-    fn minutes_value(m: u32) -> Nullable<Number> {
-        Nullable::Value(Number::from_i64(m.into()))
+    fn minutes_value(m: u32) -> Nullable<Minutes> {
+        Nullable::Value(Minutes(m.into()))
     }
 
     fn create(custom_id: Option<&str>, scopes: Option<&[&str]>, minutes: Option<u32>) -> Operation {
@@ -988,8 +1277,32 @@ mod tests {
         assert!(create_is_idempotent(&exchange("t", GUID, GUID)));
     }
 
-    fn req(op: &Operation, v: impl Into<RequestVersion>) -> HttpRequest {
-        build_request(op, v).unwrap()
+    /// A built request with its body as the text that is sent (here written by serde_json, which
+    /// writes these bodies as `JSON.stringify` does).
+    struct Sent {
+        method: &'static str,
+        path_and_query: String,
+        body: Option<String>,
+        request: HttpRequest,
+    }
+
+    impl fmt::Debug for Sent {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.request.fmt(f)
+        }
+    }
+
+    fn req(op: &Operation, v: impl Into<RequestVersion>) -> Sent {
+        let request = build_request(op, v).unwrap();
+        Sent {
+            method: request.method,
+            path_and_query: request.path_and_query.clone(),
+            body: request
+                .body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap()),
+            request,
+        }
     }
 
     #[test]
@@ -1039,7 +1352,7 @@ mod tests {
         let fraction = Operation::CreateUser {
             custom_id: None,
             scopes: Some(Nullable::Value(strings(&["chat.join"]))),
-            expires_in_minutes: Number::parse("60.5").map(Nullable::Value),
+            expires_in_minutes: Some(Nullable::Value(Minutes(60.5))),
         };
         assert_eq!(
             req(&fraction, ApiVersion::V2021_03_07).body.as_deref(),
@@ -1205,7 +1518,7 @@ mod tests {
     fn parses_successes() {
         let plain = create(None, None, None);
         assert_eq!(
-            parse_response(
+            parse(
                 &plain,
                 201,
                 &format!(r#"{{"identity":{{"id":"{ID}"}}}}"#),
@@ -1224,7 +1537,7 @@ mod tests {
             token_body()
         );
         assert_eq!(
-            parse_response(&with_token, 201, &body, None),
+            parse(&with_token, 201, &body, None),
             Ok(OperationOutput::Identity {
                 id: ID.into(),
                 custom_id: None,
@@ -1236,7 +1549,7 @@ mod tests {
             r#"{{"identity":{{"id":"{ID}","customId":"alice","lastTokenIssuedAt":"{EXPIRES}"}}}}"#
         );
         assert_eq!(
-            parse_response(&create(Some("alice"), None, None), 200, &preview, None),
+            parse(&create(Some("alice"), None, None), 200, &preview, None),
             Ok(OperationOutput::Identity {
                 id: ID.into(),
                 custom_id: Some("alice".into()),
@@ -1247,27 +1560,27 @@ mod tests {
         let get = Operation::GetUser { id: ID.into() };
         let body = format!(r#"{{"id":"{ID}","customId":null}}"#);
         assert!(matches!(
-            parse_response(&get, 200, &body, None),
+            parse(&get, 200, &body, None),
             Ok(OperationOutput::Identity {
                 custom_id: None,
                 ..
             })
         ));
         assert_eq!(
-            parse_response(&issue(&["chat"], None), 200, &token_body(), None),
+            parse(&issue(&["chat"], None), 200, &token_body(), None),
             Ok(OperationOutput::Token(token()))
         );
         assert_eq!(
-            parse_response(&exchange("t", GUID, GUID), 200, &token_body(), None),
+            parse(&exchange("t", GUID, GUID), 200, &token_body(), None),
             Ok(OperationOutput::Token(token()))
         );
         for status in [204, 200] {
             assert_eq!(
-                parse_response(&Operation::DeleteUser { id: ID.into() }, status, "", None),
+                parse(&Operation::DeleteUser { id: ID.into() }, status, "", None),
                 Ok(OperationOutput::Empty)
             );
             assert_eq!(
-                parse_response(
+                parse(
                     &Operation::RevokeTokens { id: ID.into() },
                     status,
                     "junk",
@@ -1280,7 +1593,7 @@ mod tests {
     }
 
     fn unexpected_error(op: &Operation, status: u16, body: &str) -> Error {
-        let e = parse_response(op, status, body, Some("req-1")).unwrap_err();
+        let e = parse(op, status, body, Some("req-1")).unwrap_err();
         assert_eq!(e.kind, ErrorKind::UnexpectedResponse, "{}", e.message);
         assert_eq!(e.status_code, Some(status));
         assert_eq!(e.request_id.as_deref(), Some("req-1"));
@@ -1330,7 +1643,7 @@ mod tests {
                 scopes,
                 expires_in_minutes: None,
             };
-            match parse_response(&op, 201, &identity_only, None) {
+            match parse(&op, 201, &identity_only, None) {
                 Ok(OperationOutput::Identity {
                     id, access_token, ..
                 }) => assert_eq!((id.as_str(), access_token), (ID, None)),
@@ -1350,7 +1663,7 @@ mod tests {
             unexpected_error(&create(None, None, None), 201, r#"{"identity":{"id":""}}"#).message,
             "the createUser response has no identity.id"
         );
-        assert!(parse_response(&create(None, None, None), 201, &body, None).is_ok());
+        assert!(parse(&create(None, None, None), 201, &body, None).is_ok());
         let bad = format!(r#"{{"identity":{{"id":"{ID}","lastTokenIssuedAt":5}}}}"#);
         assert!(unexpected_error(&create(None, None, None), 201, &bad)
             .message
@@ -1366,7 +1679,7 @@ mod tests {
     #[test]
     fn parses_service_errors() {
         let body = r#"{"error":{"code":"ValidationError","message":"ExpiresInMinutes value 59 is invalid. Value must be within the [60, 1440] interval.","target":"ExpiresInMinutes","details":[{"code":"x"}],"innererror":{"code":"y"}}}"#;
-        let e = parse_response(&issue(&["chat"], None), 400, body, Some("rid")).unwrap_err();
+        let e = parse(&issue(&["chat"], None), 400, body, Some("rid")).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Service("ValidationError".into()));
         assert_eq!(e.code(), "ValidationError");
         assert!(e
@@ -1377,10 +1690,10 @@ mod tests {
         assert_eq!(e.details_json.as_deref(), Some(r#"[{"code":"x"}]"#));
         assert_eq!(e.request_id.as_deref(), Some("rid"));
         let body = r#"{"error":{"code":"InvalidAccessToken","message":"Provided access token is not valid."}}"#;
-        let e = parse_response(&exchange("t", GUID, GUID), 401, body, None).unwrap_err();
+        let e = parse(&exchange("t", GUID, GUID), 401, body, None).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Service("InvalidAccessToken".into()));
         assert_eq!((e.target, e.details_json, e.request_id), (None, None, None));
-        let e = parse_response(
+        let e = parse(
             &issue(&["chat"], None),
             404,
             r#"{"error":{"code":"IdentityNotFound"}}"#,
@@ -1417,7 +1730,7 @@ mod tests {
         #[test]
         fn parse_response_never_panics(status in 100u16..600, body in "\\PC{0,64}") {
             for op in [create(None, Some(&["chat"]), None), issue(&["chat"], None), Operation::GetUser { id: ID.into() }] {
-                let _ = parse_response(&op, status, &body, None);
+                let _ = parse(&op, status, &body, None);
             }
         }
 
@@ -1433,7 +1746,8 @@ mod tests {
                     if let Ok(r) = build_request(&op, v) {
                         prop_assert!(r.path_and_query.is_ascii());
                         if let Some(body) = r.body {
-                            prop_assert!(json::parse(&body).is_ok());
+                            let text = serde_json::to_string(&body).unwrap();
+                            prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
                         }
                     }
                 }

@@ -8,19 +8,19 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::error::{to_js, to_js_with_cause, IntoJsResult};
+use super::error::{to_js, to_js_with_cause, IntoJsResult, JsJson};
 use super::host::{
     self, bound_abort, AbortController, AbortSignal, Listener, RequestInit, Response, Timer,
 };
 use crate::core::connection_string::{ConnectionString, Endpoint};
-use crate::core::json::Number;
 use crate::core::operations::{
-    build_request, create_is_idempotent, effective_version, parse_response, AccessToken,
-    ApiVersion, Nullable, Operation, OperationOutput, RequestVersion, Scopes,
+    build_request, create_is_idempotent, effective_version, parse_response, AccessToken, Answer,
+    ApiVersion, Minutes, Nullable, Operation, OperationOutput, RequestBody, RequestVersion, Scopes,
 };
 use crate::core::retry::{self, classify_failure, Decision, Failure, Outcome, RetryPolicy};
 use crate::core::signing::{self, AccessKey};
@@ -185,7 +185,7 @@ fn create_scopes(v: &JsValue) -> crate::core::Result<Option<Nullable<Scopes>>> {
 /// JSON writes it (the service checks the range), and `null` for `null`, `NaN` and the
 /// infinities (JSON's `null`: the service then applies its default). Another type is refused,
 /// as by the SDK.
-fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Number>>> {
+fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Minutes>>> {
     let v = get(obj, "tokenExpiresInMinutes");
     if v.is_undefined() {
         return Ok(None);
@@ -199,23 +199,11 @@ fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Number>>> {
             "`tokenExpiresInMinutes` must be a number of minutes, got a value that is not a number",
         ));
     };
-    if !n.is_finite() {
-        return Ok(Some(Nullable::Null));
-    }
-    let text = js_sys::Number::from(v)
-        .to_string_with_radix(10)
-        .ok()
-        .map(String::from);
-    match text.as_deref().and_then(Number::parse) {
-        Some(n) => Ok(Some(Nullable::Value(n))),
-        None => Err(Error::invalid_argument(
-            "tokenExpiresInMinutes",
-            format!(
-                "`tokenExpiresInMinutes` {} cannot be written as JSON",
-                text.unwrap_or_default()
-            ),
-        )),
-    }
+    Ok(Some(if n.is_finite() {
+        Nullable::Value(Minutes(n))
+    } else {
+        Nullable::Null
+    }))
 }
 
 // ---- results -----------------------------------------------------------------------------------
@@ -249,6 +237,32 @@ fn unexpected(what: &str) -> Error {
         ErrorKind::UnexpectedResponse,
         format!("the service's answer lacks {what}"),
     )
+}
+
+/// A request body as the official SDK writes it: `JSON.stringify` of the body's value (`None`
+/// written `null`). This text is signed and sent.
+fn body_text(body: &RequestBody) -> Result<String, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    let value = body.serialize(&serializer)?;
+    Ok(JsValue::from(js_sys::JSON::stringify(&value)?)
+        .as_string()
+        .unwrap_or_default())
+}
+
+/// The service's answer, parsed by the JavaScript engine (`JSON.parse`) and read into the
+/// core's answer type.
+fn read_answer(body: &str) -> Answer<JsJson> {
+    if body.trim().is_empty() {
+        return Answer::Empty;
+    }
+    let Ok(value) = js_sys::JSON::parse(body) else {
+        return Answer::NotJson;
+    };
+    if !value.is_object() || Array::is_array(&value) {
+        return Answer::NotObject;
+    }
+    // Every member is read leniently: an object always reads.
+    serde_wasm_bindgen::from_value(value).map_or(Answer::NotObject, Answer::Object)
 }
 
 // ---- the client --------------------------------------------------------------------------------
@@ -665,7 +679,7 @@ impl Inner {
             let mut cause = JsValue::UNDEFINED;
             let result = match attempt {
                 Attempt::Answer { status, body, .. } => {
-                    parse_response(&op, status, &body, Some(&request_id))
+                    parse_response(&op, status, &read_answer(&body), Some(&request_id))
                 }
                 Attempt::NetworkFailure(reason, failure, error) => {
                     cause = error;
@@ -707,7 +721,8 @@ impl Inner {
         signal: &AbortSignal,
     ) -> Result<Attempt, JsValue> {
         let headers = Object::new();
-        let body = request.body.as_deref().unwrap_or("");
+        let body_text = request.body.as_ref().map(body_text).transpose()?;
+        let body = body_text.as_deref().unwrap_or("");
         match &self.auth {
             Auth::Key(key) => {
                 let signed = signing::sign_request(
@@ -739,7 +754,7 @@ impl Inner {
         init.set_method(request.method);
         init.set_headers(&headers);
         init.set_signal(Some(signal));
-        if let Some(b) = &request.body {
+        if let Some(b) = &body_text {
             set(&headers, "content-type", &"application/json".into());
             init.set_body(&b.as_str().into());
         }

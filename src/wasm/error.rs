@@ -88,6 +88,20 @@ pub fn to_js_with_cause(err: Error, cause: &JsValue) -> JsValue {
     e
 }
 
+/// A JavaScript value inside a serde type, kept as it is (`serde_wasm_bindgen::preserve`);
+/// displayed as compact JSON (`JSON.stringify`).
+#[derive(serde::Deserialize)]
+pub struct JsJson(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+
+impl std::fmt::Display for JsJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = js_sys::JSON::stringify(&self.0)
+            .ok()
+            .and_then(|s| JsValue::from(s).as_string());
+        f.write_str(text.as_deref().unwrap_or("null"))
+    }
+}
+
 /// Shorthand for `Err(to_js(err))` conversions with `?`.
 pub trait IntoJsResult<T> {
     fn js(self) -> Result<T, JsValue>;
