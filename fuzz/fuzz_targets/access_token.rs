@@ -2,19 +2,80 @@
 //! contain the token (when it has 16 or more characters) nor any of its parts of 16 or more
 //! characters; what decodes is consistent (signing input, claims JSON, expiry in range).
 //!
+//! The header and payload JSON is read as the package reads it (there `JSON.parse`, here
+//! serde_json), the claims through the core's derived `Claims`.
+//!
 //! Each input is used twice: as the token text itself, and (through `arbitrary`) as a
 //! structured token built from a generated header, claims and signature, so that the fuzzer
 //! also reaches the claim handling behind the base64url and JSON layers.
 #![no_main]
 
-use acs_identity::core::access_token::{decode_access_token, split_jwt};
+use acs_identity::core::access_token::{self, split_jwt, AccessTokenInfo, Claims, Parsed};
 use acs_identity::core::date::{MAX_UNIX_MS, MIN_UNIX_MS};
-use acs_identity::core::json::{self, Json};
 use acs_identity::core::ErrorKind;
-use acs_identity_fuzz::{arb_json, arb_number, assert_not_echoed, b64url, text};
+use acs_identity_fuzz::{arb_key, assert_not_echoed, b64url, text};
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use serde_json::{Map, Value};
 use std::sync::OnceLock;
+
+/// A part's JSON, read as the package's boundary reads it.
+fn parse_json(text: &str) -> Parsed<Value> {
+    match serde_json::from_str::<Value>(text) {
+        Err(_) => Parsed::NotJson,
+        Ok(v) if v.is_object() => Parsed::Object(v),
+        Ok(_) => Parsed::NotObject,
+    }
+}
+
+fn decode_access_token(token: &str) -> acs_identity::core::Result<AccessTokenInfo<Value>> {
+    access_token::decode_access_token(token, parse_json, |claims| {
+        serde_json::from_value::<Claims>(claims.clone())
+            .expect("every object reads: the claims are lenient")
+    })
+}
+
+/// A number as tokens carry them: whole seconds, decimals, or any finite double.
+fn arb_number(u: &mut Unstructured) -> Result<f64> {
+    Ok(match u.int_in_range(0..=2)? {
+        0 => f64::from(u.int_in_range(-2_000_000_000..=2_000_000_000i32)?),
+        1 => f64::from(u.arbitrary::<i32>()?) / 10f64.powi(u.int_in_range(1..=6)?),
+        _ => Some(u.arbitrary::<f64>()?)
+            .filter(|f| f.is_finite())
+            .unwrap_or(0.0),
+    })
+}
+
+/// An arbitrary JSON value of at most `depth` levels.
+fn arb_json(u: &mut Unstructured, depth: usize) -> Result<Value> {
+    let choice = if depth == 0 {
+        u.int_in_range(0..=3)?
+    } else {
+        u.int_in_range(0..=5)?
+    };
+    Ok(match choice {
+        0 => Value::Null,
+        1 => Value::Bool(u.arbitrary()?),
+        2 => Value::from(arb_number(u)?),
+        3 => Value::String(u.arbitrary()?),
+        4 => {
+            let n = u.int_in_range(0..=6)?;
+            let mut items = Vec::with_capacity(n);
+            for _ in 0..n {
+                items.push(arb_json(u, depth - 1)?);
+            }
+            Value::Array(items)
+        }
+        _ => {
+            let n = u.int_in_range(0..=6)?;
+            let mut members = Map::new();
+            for _ in 0..n {
+                members.insert(arb_key(u)?, arb_json(u, depth - 1)?);
+            }
+            Value::Object(members)
+        }
+    })
+}
 
 /// Every error text (`Display` and `Debug`) the decoder makes for probe tokens: fixed text.
 fn fixed_messages() -> &'static [String] {
@@ -44,7 +105,7 @@ fn fixed_messages() -> &'static [String] {
 }
 
 fn check(token: &str) {
-    let split = split_jwt(token);
+    let split = split_jwt(token, parse_json);
     let decoded = decode_access_token(token);
     match (&split, &decoded) {
         (Err(a), Err(b)) => assert_eq!(a, b, "decode fails as split does"),
@@ -55,8 +116,8 @@ fn check(token: &str) {
         let (header, rest) = token.split_once('.').expect("three parts");
         let (payload, _) = rest.split_once('.').expect("three parts");
         assert_eq!(parts.signing_input, format!("{header}.{payload}"));
-        assert!(matches!(parts.header_json, Json::Object(_)));
-        assert!(matches!(parts.claims, Json::Object(_)));
+        assert!(parts.header_json.is_object());
+        assert!(parts.claims.is_object());
         assert!(
             !format!("{parts:?}").contains(&parts.signing_input) || parts.signing_input.len() < 16
         );
@@ -72,7 +133,7 @@ fn check(token: &str) {
                 assert!(id.starts_with("8:") && id.len() > 2);
             }
             assert!(info.scopes.iter().all(|s| !s.is_empty() && s.trim() == s));
-            assert_eq!(json::parse(&info.claims_json).as_ref(), Ok(claims));
+            assert_eq!(&info.claims, claims);
         }
         Err(e) => {
             assert_eq!(e.kind, ErrorKind::InvalidToken);
@@ -95,31 +156,31 @@ fn structured(u: &mut Unstructured) -> Result<String> {
     let header = if u.ratio(3, 4)? {
         r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#.to_string()
     } else {
-        arb_json(u, 2)?.to_json_string()
+        arb_json(u, 2)?.to_string()
     };
     let mut claims = match arb_json(u, 3)? {
-        Json::Object(m) => m,
-        other => vec![("x".to_string(), other)],
+        Value::Object(m) => m,
+        other => Map::from_iter([("x".to_string(), other)]),
     };
     if u.ratio(3, 4)? {
         let exp = match u.int_in_range(0..=3)? {
-            0 => Json::from(i64::from(u.int_in_range(0..=2_000_000_000u32)?)),
-            1 => Json::Number(arb_number(u)?),
-            2 => Json::String(u.arbitrary()?),
-            _ => Json::Null,
+            0 => Value::from(i64::from(u.int_in_range(0..=2_000_000_000u32)?)),
+            1 => Value::from(arb_number(u)?),
+            2 => Value::String(u.arbitrary()?),
+            _ => Value::Null,
         };
-        claims.insert(0, ("exp".to_string(), exp));
+        claims.insert("exp".to_string(), exp);
     }
     if u.arbitrary()? {
-        claims.push(("iat".to_string(), Json::Number(arb_number(u)?)));
+        claims.insert("iat".to_string(), Value::from(arb_number(u)?));
     }
     if u.arbitrary()? {
-        claims.push(("skypeid".to_string(), Json::String(u.arbitrary()?)));
+        claims.insert("skypeid".to_string(), Value::String(u.arbitrary()?));
     }
     if u.arbitrary()? {
-        claims.push(("acsScope".to_string(), Json::String(u.arbitrary()?)));
+        claims.insert("acsScope".to_string(), Value::String(u.arbitrary()?));
     }
-    let claims = Json::Object(claims).to_json_string();
+    let claims = Value::Object(claims).to_string();
     let signature: Vec<u8> = u.arbitrary()?;
     let mut parts = vec![
         b64url(header.as_bytes()),

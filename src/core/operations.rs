@@ -38,7 +38,7 @@
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::identifiers::quote_capped;
-use serde::de::{self, IntoDeserializer};
+use serde::de;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
@@ -684,97 +684,160 @@ impl Member<String> {
     }
 }
 
-struct MemberVisitor<T>(std::marker::PhantomData<T>);
-
-impl<T> MemberVisitor<T> {
-    /// `T` read from a scalar: `Other` when `T` is not that kind of value.
-    fn scalar<'de, D, E>(d: D) -> std::result::Result<Member<T>, E>
+/// The value types a [`Member`] is read as: strings and numbers (read through one visitor,
+/// [`Scalar`]) and the answers' objects (read as structs whose members are `Member`s).
+pub trait MemberType: Sized {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error>
     where
-        T: Deserialize<'de>,
-        D: de::Deserializer<'de, Error = E>,
-        E: de::Error,
-    {
-        Ok(T::deserialize(d).map_or(Member::Other, Member::Value))
-    }
+        Self: Deserialize<'de>;
 }
 
-impl<'de, T: Deserialize<'de>> de::Visitor<'de> for MemberVisitor<T> {
-    type Value = Member<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Member<T>, E> {
-        Ok(Member::Absent)
-    }
-
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Member<T>, E> {
-        Ok(Member::Absent)
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Member<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Member<T>, E> {
-        Self::scalar(v.into_deserializer())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Member<T>, E> {
-        Self::scalar(v.into_deserializer())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Member<T>, E> {
-        Self::scalar(v.into_deserializer())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Member<T>, E> {
-        Self::scalar(v.into_deserializer())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Member<T>, E> {
-        Self::scalar(de::value::StrDeserializer::new(v))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Member<T>, E> {
-        Self::scalar(de::value::StringDeserializer::new(v))
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Member<T>, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Member::Other)
-    }
-
-    fn visit_map<A: de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Member<T>, A::Error> {
-        // An object: `T` when it is a struct (whose members are `Member`s too, so this does not
-        // fail), else `Other`, with the entries skipped.
-        match T::deserialize(de::value::MapAccessDeserializer::new(&mut map)) {
-            Ok(v) => Ok(Member::Value(v)),
-            Err(_) => {
-                while map
-                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Member::Other)
-            }
-        }
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
+impl<'de, T: MemberType + Deserialize<'de>> Deserialize<'de> for Member<T> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(MemberVisitor(std::marker::PhantomData))
+        T::read(d)
     }
+}
+
+/// Any JSON value, reduced to what a string or number member needs.
+enum Scalar {
+    Absent,
+    Str(String),
+    Num(f64),
+    Other,
+}
+
+struct ScalarVisitor;
+
+/// The methods of a visitor of any JSON value but objects: `null` is absent, a string and a
+/// number go to `$str` / `$num`, anything else is `$other` (an array is skipped).
+macro_rules! any_value_visitor {
+    ($value:ty, $absent:expr, $other:expr, $str:expr, $num:expr) => {
+        type Value = $value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<$value, E> {
+            Ok($absent)
+        }
+
+        fn visit_none<E: de::Error>(self) -> std::result::Result<$value, E> {
+            Ok($absent)
+        }
+
+        fn visit_some<D: de::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<$value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<$value, E> {
+            Ok($other)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<$value, E> {
+            Ok($num(v as f64))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<$value, E> {
+            Ok($num(v as f64))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<$value, E> {
+            Ok($num(v))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<$value, E> {
+            Ok($str(v.to_string()))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<$value, E> {
+            Ok($str(v))
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<$value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok($other)
+        }
+    };
+}
+
+impl<'de> de::Visitor<'de> for ScalarVisitor {
+    any_value_visitor!(
+        Scalar,
+        Scalar::Absent,
+        Scalar::Other,
+        Scalar::Str,
+        Scalar::Num
+    );
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Scalar, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Scalar::Other)
+    }
+}
+
+fn read_scalar<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Scalar, D::Error> {
+    d.deserialize_any(ScalarVisitor)
+}
+
+impl MemberType for String {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error> {
+        Ok(match read_scalar(d)? {
+            Scalar::Absent => Member::Absent,
+            Scalar::Str(s) => Member::Value(s),
+            _ => Member::Other,
+        })
+    }
+}
+
+impl MemberType for f64 {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error> {
+        Ok(match read_scalar(d)? {
+            Scalar::Absent => Member::Absent,
+            Scalar::Num(n) => Member::Value(n),
+            _ => Member::Other,
+        })
+    }
+}
+
+struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+fn other_str<T>(_: String) -> Member<T> {
+    Member::Other
+}
+
+fn other_num<T>(_: f64) -> Member<T> {
+    Member::Other
+}
+
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ObjectVisitor<T> {
+    any_value_visitor!(
+        Member<T>,
+        Member::Absent,
+        Member::Other,
+        other_str,
+        other_num
+    );
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Member<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Member::Value)
+    }
+}
+
+/// Reads an object member: a struct whose members are `Member`s too (so reading never fails).
+fn read_object<'de, T: Deserialize<'de>, D: de::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Member<T>, D::Error> {
+    d.deserialize_any(ObjectVisitor(std::marker::PhantomData))
 }
 
 /// `{"token","expiresOn"}`.
@@ -803,6 +866,33 @@ pub struct ErrorBody<D> {
     pub message: Member<String>,
     pub target: Member<String>,
     pub details: Option<D>,
+}
+
+impl MemberType for TokenBody {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error>
+    where
+        Self: Deserialize<'de>,
+    {
+        read_object(d)
+    }
+}
+
+impl MemberType for IdentityBody {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error>
+    where
+        Self: Deserialize<'de>,
+    {
+        read_object(d)
+    }
+}
+
+impl<E> MemberType for ErrorBody<E> {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error>
+    where
+        Self: Deserialize<'de>,
+    {
+        read_object(d)
+    }
 }
 
 impl<D> Default for ErrorBody<D> {
@@ -858,7 +948,7 @@ pub enum Answer<D> {
     /// JSON that is not an object.
     NotObject,
     /// A JSON object.
-    Object(ResponseBody<D>),
+    Object(Box<ResponseBody<D>>),
 }
 
 /// The error for a non-success answer (see the module documentation).
@@ -1077,9 +1167,9 @@ mod tests {
         }
         match serde_json::from_str::<serde_json::Value>(body) {
             Err(_) => Answer::NotJson,
-            Ok(v) if v.is_object() => {
-                Answer::Object(serde_json::from_value(v).expect("any object reads"))
-            }
+            Ok(v) if v.is_object() => Answer::Object(Box::new(
+                serde_json::from_value(v).expect("any object reads"),
+            )),
             Ok(_) => Answer::NotObject,
         }
     }
@@ -1674,6 +1764,77 @@ mod tests {
                 .message
                 .contains("customId is not a string")
         );
+    }
+
+    #[test]
+    fn members_of_another_type_read_as_today() {
+        let is = issue(&["chat"], None);
+        for body in [
+            r#"{"token":5,"expiresOn":"x"}"#,
+            r#"{"token":["eyJ"],"expiresOn":"x"}"#,
+            r#"{"token":{"a":1},"expiresOn":"x"}"#,
+            r#"{"token":null}"#,
+        ] {
+            assert_eq!(
+                unexpected_error(&is, 200, body).message,
+                "the getToken response has no token",
+                "{body}"
+            );
+        }
+        assert_eq!(
+            unexpected_error(&is, 200, r#"{"token":"eyJ","expiresOn":true}"#).message,
+            "the getToken response has no expiresOn"
+        );
+        let c = create(None, Some(&["chat"]), None);
+        for identity in ["[]", "\"x\"", "1", "null"] {
+            assert_eq!(
+                unexpected_error(&c, 201, &format!(r#"{{"identity":{identity}}}"#)).message,
+                "the createUserAndToken response has no identity",
+                "{identity}"
+            );
+        }
+        let body = format!(r#"{{"identity":{{"id":"{ID}"}},"accessToken":5}}"#);
+        assert_eq!(
+            unexpected_error(&c, 201, &body).message,
+            "the createUserAndToken response has no accessToken.token"
+        );
+        let body = format!(r#"{{"identity":{{"id":"{ID}","customId":{{}}}}}}"#);
+        assert!(unexpected_error(&create(None, None, None), 201, &body)
+            .message
+            .contains("identity.customId is not a string"));
+        // Unknown members are ignored, nested ones too.
+        let body = format!(
+            r#"{{"x":[1,{{"y":2}}],"identity":{{"id":"{ID}","z":{{"w":[]}}}},"accessToken":{}}}"#,
+            token_body()
+        );
+        assert!(parse(&c, 201, &body, None).is_ok());
+        // Error answers: `error` must be an object with a string code.
+        for body in [
+            r#"{"error":"x"}"#,
+            r#"{"error":{"code":5}}"#,
+            r#"{"error":{"code":""}}"#,
+            r#"[{"error":{"code":"x"}}]"#,
+            "null",
+        ] {
+            assert!(
+                unexpected_error(&is, 400, body)
+                    .message
+                    .ends_with("with an error body that lacks error.code"),
+                "{body}"
+            );
+        }
+        let e = parse(
+            &is,
+            400,
+            r#"{"error":{"code":"X","message":5,"target":5,"details":null}}"#,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "the service answered 400 Bad Request with error code X and no message"
+        );
+        assert_eq!((e.target, e.details_json), (None, None));
     }
 
     #[test]

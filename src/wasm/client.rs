@@ -262,7 +262,7 @@ fn read_answer(body: &str) -> Answer<JsJson> {
         return Answer::NotObject;
     }
     // Every member is read leniently: an object always reads.
-    serde_wasm_bindgen::from_value(value).map_or(Answer::NotObject, Answer::Object)
+    serde_wasm_bindgen::from_value(value).map_or(Answer::NotObject, |v| Answer::Object(Box::new(v)))
 }
 
 // ---- the client --------------------------------------------------------------------------------
