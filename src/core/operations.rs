@@ -701,6 +701,7 @@ impl<'de, T: MemberType + Deserialize<'de>> Deserialize<'de> for Member<T> {
 /// Any JSON value, reduced to what a string or number member needs.
 enum Scalar {
     Absent,
+    Bool(bool),
     Str(String),
     Num(f64),
     Other,
@@ -708,10 +709,10 @@ enum Scalar {
 
 struct ScalarVisitor;
 
-/// The methods of a visitor of any JSON value but objects: `null` is absent, a string and a
-/// number go to `$str` / `$num`, anything else is `$other` (an array is skipped).
+/// The methods of a visitor of any JSON value but objects: `null` is absent, a boolean, a string
+/// and a number go to `$bool` / `$str` / `$num`, an array is skipped and is `$other`.
 macro_rules! any_value_visitor {
-    ($value:ty, $absent:expr, $other:expr, $str:expr, $num:expr) => {
+    ($value:ty, $absent:expr, $other:expr, $bool:expr, $str:expr, $num:expr) => {
         type Value = $value;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -733,8 +734,8 @@ macro_rules! any_value_visitor {
             d.deserialize_any(self)
         }
 
-        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<$value, E> {
-            Ok($other)
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<$value, E> {
+            Ok($bool(v))
         }
 
         fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<$value, E> {
@@ -772,6 +773,7 @@ impl<'de> de::Visitor<'de> for ScalarVisitor {
         Scalar,
         Scalar::Absent,
         Scalar::Other,
+        Scalar::Bool,
         Scalar::Str,
         Scalar::Num
     );
@@ -799,6 +801,16 @@ impl MemberType for String {
     }
 }
 
+impl MemberType for bool {
+    fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error> {
+        Ok(match read_scalar(d)? {
+            Scalar::Absent => Member::Absent,
+            Scalar::Bool(b) => Member::Value(b),
+            _ => Member::Other,
+        })
+    }
+}
+
 impl MemberType for f64 {
     fn read<'de, D: de::Deserializer<'de>>(d: D) -> std::result::Result<Member<Self>, D::Error> {
         Ok(match read_scalar(d)? {
@@ -810,6 +822,10 @@ impl MemberType for f64 {
 }
 
 struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+fn other_bool<T>(_: bool) -> Member<T> {
+    Member::Other
+}
 
 fn other_str<T>(_: String) -> Member<T> {
     Member::Other
@@ -824,6 +840,7 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ObjectVisitor<T> {
         Member<T>,
         Member::Absent,
         Member::Other,
+        other_bool,
         other_str,
         other_num
     );

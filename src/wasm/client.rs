@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -20,7 +20,8 @@ use super::host::{
 use crate::core::connection_string::{ConnectionString, Endpoint};
 use crate::core::operations::{
     build_request, create_is_idempotent, effective_version, parse_response, AccessToken, Answer,
-    ApiVersion, Minutes, Nullable, Operation, OperationOutput, RequestBody, RequestVersion, Scopes,
+    ApiVersion, Member, Minutes, Nullable, Operation, OperationOutput, RequestBody, RequestVersion,
+    Scopes,
 };
 use crate::core::retry::{self, classify_failure, Decision, Failure, Outcome, RetryPolicy};
 use crate::core::signing::{self, AccessKey};
@@ -56,12 +57,93 @@ struct CallOptions {
 }
 
 // ---- reading JS arguments -------------------------------------------------------------------
+//
+// Option objects are read with serde-wasm-bindgen into the derived types below, with the SDK's
+// member names. Strings and booleans are [`Member`]s (absent for `null` / `undefined`, else the
+// value or "another type", which the checks below turn into the message naming the option);
+// numbers, functions, signals and members whose `undefined` and `null` differ are kept as the
+// JavaScript values they are ([`Js`]) and checked here.
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// A JavaScript value kept as it is in an options type (`undefined` when the member is absent).
+#[derive(Default, Deserialize)]
+#[serde(transparent)]
+struct Js(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+/// The options of every method (each reads its own): the call's `abortSignal` and `timeoutMs`,
+/// and the operations' members.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct MethodOptions {
+    abort_signal: Js,
+    timeout_ms: Js,
+    custom_id: Member<String>,
+    /// `undefined` (not sent) and `null` (sent as `null`) differ.
+    token_expires_in_minutes: Js,
+    teams_user_aad_token: Member<String>,
+    client_id: Member<String>,
+    user_object_id: Member<String>,
+}
+
+/// The client's options.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ClientOptions {
+    api_version: Member<String>,
+    fetch: Js,
+    retry: Js,
+    timeout_ms: Js,
+    allow_insecure_connection: Member<bool>,
+}
+
+/// `options.retry`.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct RetryOptions {
+    max_retries: Js,
+    retry_delay_in_ms: Js,
+    max_retry_delay_in_ms: Js,
+}
+
+/// The constructor's second argument: an `AzureKeyCredential` (`{ key }`) or a
+/// `TokenCredential` (`{ getToken() }`).
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct CredentialArg {
+    key: Member<String>,
+    get_token: Js,
+}
+
+/// `user`: `{ communicationUserId }`.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct UserArg {
+    communication_user_id: Member<String>,
+}
+
+/// What a token credential's `getToken()` resolves: `{ token, expiresOnTimestamp }`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CredentialToken {
+    token: Member<String>,
+}
+
+/// What the client reads of a runtime's error: `fetch` failures (`message`, `code`, and
+/// `cause.code` in Node) and an abort reason (`name`).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RuntimeError {
+    name: Member<String>,
+    message: Member<String>,
+    code: Member<String>,
+    cause: Js,
+}
+
+/// `T` read from a JavaScript object; the defaults (everything absent) for any other value.
+fn read<T: Default + serde::de::DeserializeOwned>(v: &JsValue) -> T {
+    if v.is_object() {
+        serde_wasm_bindgen::from_value(v.clone()).unwrap_or_default()
     } else {
-        JsValue::UNDEFINED
+        T::default()
     }
 }
 
@@ -80,28 +162,30 @@ fn options_object(v: &JsValue, name: &str) -> crate::core::Result<()> {
     }
 }
 
-fn opt_string(obj: &JsValue, key: &str) -> crate::core::Result<Option<String>> {
-    let v = get(obj, key);
-    if absent(&v) {
-        return Ok(None);
+/// A string option: `None` when absent.
+fn opt_string(v: &Member<String>, key: &str) -> crate::core::Result<Option<String>> {
+    match v {
+        Member::Absent => Ok(None),
+        Member::Value(s) => Ok(Some(s.clone())),
+        Member::Other => Err(Error::invalid_argument(
+            key,
+            format!("`{key}` must be a string"),
+        )),
     }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| Error::invalid_argument(key, format!("`{key}` must be a string")))
 }
 
-fn opt_number(obj: &JsValue, key: &str) -> crate::core::Result<Option<f64>> {
-    let v = get(obj, key);
-    if absent(&v) {
+/// A number option: `None` when absent (a BigInt is not a number).
+fn opt_number(v: &Js, key: &str) -> crate::core::Result<Option<f64>> {
+    if absent(&v.0) {
         return Ok(None);
     }
-    v.as_f64()
+    v.0.as_f64()
         .map(Some)
         .ok_or_else(|| Error::invalid_argument(key, format!("`{key}` must be a number")))
 }
 
-fn timeout_option(obj: &JsValue, default: f64) -> crate::core::Result<f64> {
-    match opt_number(obj, "timeoutMs")? {
+fn timeout_option(v: &Js, default: f64) -> crate::core::Result<f64> {
+    match opt_number(v, "timeoutMs")? {
         None => Ok(default),
         Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 2_147_483_647.0 => Ok(ms),
         Some(_) => Err(Error::invalid_argument(
@@ -111,13 +195,17 @@ fn timeout_option(obj: &JsValue, default: f64) -> crate::core::Result<f64> {
     }
 }
 
-fn call_options(obj: &JsValue, inner: &Inner) -> crate::core::Result<CallOptions> {
-    options_object(obj, "options")?;
-    let signal = get(obj, "abortSignal");
-    let signal = if absent(&signal) {
+fn call_options(
+    raw: &JsValue,
+    options: &MethodOptions,
+    inner: &Inner,
+) -> crate::core::Result<CallOptions> {
+    options_object(raw, "options")?;
+    let signal = &options.abort_signal.0;
+    let signal = if absent(signal) {
         None
-    } else if signal.is_object() && Reflect::has(&signal, &"aborted".into()).unwrap_or(false) {
-        Some(signal.unchecked_into::<AbortSignal>())
+    } else if signal.is_object() && Reflect::has(signal, &"aborted".into()).unwrap_or(false) {
+        Some(signal.clone().unchecked_into::<AbortSignal>())
     } else {
         return Err(Error::invalid_argument(
             "abortSignal",
@@ -126,18 +214,17 @@ fn call_options(obj: &JsValue, inner: &Inner) -> crate::core::Result<CallOptions
     };
     Ok(CallOptions {
         signal,
-        timeout_ms: timeout_option(obj, inner.timeout_ms)?,
+        timeout_ms: timeout_option(&options.timeout_ms, inner.timeout_ms)?,
     })
 }
 
 /// `user` as `{ communicationUserId }` or the raw id string.
 fn user_id(user: &JsValue) -> crate::core::Result<String> {
-    let id = if user.is_string() {
-        user.clone()
-    } else {
-        get(user, "communicationUserId")
+    let id = match user.as_string() {
+        Some(id) => Some(id),
+        None => read::<UserArg>(user).communication_user_id.value().cloned(),
     };
-    id.as_string().ok_or_else(|| {
+    id.ok_or_else(|| {
         Error::invalid_argument(
             "user",
             "`user` must be a communication user: { communicationUserId: \"8:acs:...\" } or the raw id string",
@@ -157,14 +244,14 @@ fn scopes(v: &JsValue) -> crate::core::Result<Scopes> {
     if !Array::is_array(v) {
         return Err(bad());
     }
-    Array::from(v)
-        .iter()
-        .map(|s| {
-            if absent(&s) {
-                Ok(None)
-            } else {
-                s.as_string().map(Some).ok_or_else(bad)
-            }
+    let items: Vec<Member<String>> =
+        serde_wasm_bindgen::from_value(v.clone()).map_err(|_| bad())?;
+    items
+        .into_iter()
+        .map(|item| match item {
+            Member::Absent => Ok(None),
+            Member::Value(s) => Ok(Some(s)),
+            Member::Other => Err(bad()),
         })
         .collect()
 }
@@ -185,8 +272,8 @@ fn create_scopes(v: &JsValue) -> crate::core::Result<Option<Nullable<Scopes>>> {
 /// JSON writes it (the service checks the range), and `null` for `null`, `NaN` and the
 /// infinities (JSON's `null`: the service then applies its default). Another type is refused,
 /// as by the SDK.
-fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Minutes>>> {
-    let v = get(obj, "tokenExpiresInMinutes");
+fn expires(options: &MethodOptions) -> crate::core::Result<Option<Nullable<Minutes>>> {
+    let v = &options.token_expires_in_minutes.0;
     if v.is_undefined() {
         return Ok(None);
     }
@@ -207,8 +294,12 @@ fn expires(obj: &JsValue) -> crate::core::Result<Option<Nullable<Minutes>>> {
 }
 
 // ---- results -----------------------------------------------------------------------------------
+//
+// Result objects are made by serde-wasm-bindgen from these types, shaped as the SDK's; dates are
+// JavaScript `Date`s, kept as they are.
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
@@ -216,20 +307,46 @@ fn date(ms: i64) -> JsValue {
     js_sys::Date::new(&JsValue::from_f64(ms as f64)).into()
 }
 
-fn user_object(id: &str, custom_id: Option<&str>) -> Object {
-    let o = Object::new();
-    set(&o, "communicationUserId", &id.into());
-    if let Some(c) = custom_id {
-        set(&o, "customId", &c.into());
-    }
-    o
+/// `{ communicationUserId, customId?, lastTokenIssuedAt? }`
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserResult {
+    communication_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_id: Option<String>,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    last_token_issued_at: JsValue,
 }
 
-fn token_object(t: &AccessToken) -> Object {
-    let o = Object::new();
-    set(&o, "token", &t.token.as_str().into());
-    set(&o, "expiresOn", &date(t.expires_on_ms));
-    o
+/// `{ token, expiresOn }`, and `{ token, expiresOn, user }` (or `{ user }` alone, without a
+/// token) for `createUserAndToken`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    expires_on: JsValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserResult>,
+}
+
+fn token_result(t: Option<AccessToken>, user: Option<UserResult>) -> TokenResult {
+    let (token, expires_on) = match t {
+        Some(t) => (Some(t.token), date(t.expires_on_ms)),
+        None => (None, JsValue::UNDEFINED),
+    };
+    TokenResult {
+        token,
+        expires_on,
+        user,
+    }
 }
 
 fn unexpected(what: &str) -> Error {
@@ -274,7 +391,7 @@ pub struct CommunicationIdentityClient {
 }
 
 fn parse_options(
-    options: &JsValue,
+    raw: &JsValue,
 ) -> crate::core::Result<(
     RequestVersion,
     bool,
@@ -283,17 +400,18 @@ fn parse_options(
     f64,
     bool,
 )> {
-    options_object(options, "options")?;
+    options_object(raw, "options")?;
+    let options: ClientOptions = read(raw);
     // Any api-version string is sent as given (a newer or retired one too: the service answers),
     // as by the official SDK; an empty one means the default, as with the SDK.
-    let (version, pinned) = match opt_string(options, "apiVersion")?
+    let (version, pinned) = match opt_string(&options.api_version, "apiVersion")?
         .as_deref()
         .and_then(RequestVersion::pin)
     {
         Some(v) => (v, true),
         None => (RequestVersion::Known(ApiVersion::DEFAULT), false),
     };
-    let fetch = get(options, "fetch");
+    let fetch = options.fetch.0;
     let fetch = if absent(&fetch) {
         None
     } else {
@@ -304,10 +422,10 @@ fn parse_options(
         )
     };
     let mut policy = RetryPolicy::default();
-    let retry = get(options, "retry");
-    options_object(&retry, "retry")?;
-    let int_option = |key: &str, max: f64| -> crate::core::Result<Option<u32>> {
-        match opt_number(&retry, key)? {
+    options_object(&options.retry.0, "retry")?;
+    let retry: RetryOptions = read(&options.retry.0);
+    let int_option = |v: &Js, key: &str, max: f64| -> crate::core::Result<Option<u32>> {
+        match opt_number(v, key)? {
             None => Ok(None),
             Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(Some(n as u32)),
             Some(_) => Err(Error::invalid_argument(
@@ -319,24 +437,25 @@ fn parse_options(
             )),
         }
     };
-    if let Some(n) = int_option("maxRetries", 10.0)? {
+    if let Some(n) = int_option(&retry.max_retries, "maxRetries", 10.0)? {
         policy.max_retries = n;
     }
-    if let Some(n) = int_option("retryDelayInMs", 60_000.0)? {
+    if let Some(n) = int_option(&retry.retry_delay_in_ms, "retryDelayInMs", 60_000.0)? {
         policy.base_delay_ms = n;
     }
-    if let Some(n) = int_option("maxRetryDelayInMs", 600_000.0)? {
+    if let Some(n) = int_option(&retry.max_retry_delay_in_ms, "maxRetryDelayInMs", 600_000.0)? {
         policy.max_delay_ms = n;
     }
-    let timeout = timeout_option(options, DEFAULT_TIMEOUT_MS)?;
-    let insecure = match get(options, "allowInsecureConnection") {
-        v if absent(&v) => false,
-        v => v.as_bool().ok_or_else(|| {
-            Error::invalid_argument(
+    let timeout = timeout_option(&options.timeout_ms, DEFAULT_TIMEOUT_MS)?;
+    let insecure = match options.allow_insecure_connection {
+        Member::Absent => false,
+        Member::Value(b) => b,
+        Member::Other => {
+            return Err(Error::invalid_argument(
                 "allowInsecureConnection",
                 "`allowInsecureConnection` must be a boolean",
-            )
-        })?,
+            ))
+        }
     };
     Ok((version, pinned, fetch, policy, timeout, insecure))
 }
@@ -357,16 +476,15 @@ impl CommunicationIdentityClient {
                 "the first argument must be a connection string or an endpoint URL",
             ))
         })?;
-        let has_fn = |v: &JsValue, k: &str| get(v, k).is_function();
-        let (endpoint, auth, options) = if has_fn(&second, "getToken") {
+        let credential: CredentialArg = read(&second);
+        let (endpoint, auth, options) = if credential.get_token.0.is_function() {
             (
                 Endpoint::parse(&text).js()?,
                 Auth::Token(second.unchecked_into()),
                 third,
             )
-        } else if second.is_object() && get(&second, "key").is_string() {
-            let key = AccessKey::from_base64(&get(&second, "key").as_string().unwrap_or_default())
-                .js()?;
+        } else if let Member::Value(key) = &credential.key {
+            let key = AccessKey::from_base64(key).js()?;
             (Endpoint::parse(&text).js()?, Auth::Key(key), third)
         } else if second.is_object() && !absent(&third) {
             return Err(to_js(Error::invalid_argument(
@@ -402,77 +520,84 @@ impl CommunicationIdentityClient {
     /// `createUser(options?)` → `{ communicationUserId, customId? }`.
     #[wasm_bindgen(js_name = createUser)]
     pub fn create_user(&self, options: JsValue) -> Promise {
-        let op = opt_string(&options, "customId").map(|custom_id| Operation::CreateUser {
+        let opts: MethodOptions = read(&options);
+        let op = opt_string(&opts.custom_id, "customId").map(|custom_id| Operation::CreateUser {
             custom_id,
             scopes: None,
             expires_in_minutes: None,
         });
-        self.run(op, options, Shape::User)
+        self.run(op, options, opts, Shape::User)
     }
 
     /// `createUserAndToken(scopes, options?)` → `{ user, token, expiresOn }`.
     #[wasm_bindgen(js_name = createUserAndToken)]
     pub fn create_user_and_token(&self, scopes_arg: JsValue, options: JsValue) -> Promise {
+        let opts: MethodOptions = read(&options);
         let op = (|| {
             Ok(Operation::CreateUser {
-                custom_id: opt_string(&options, "customId")?,
+                custom_id: opt_string(&opts.custom_id, "customId")?,
                 scopes: create_scopes(&scopes_arg)?,
-                expires_in_minutes: expires(&options)?,
+                expires_in_minutes: expires(&opts)?,
             })
         })();
-        self.run(op, options, Shape::UserAndToken)
+        self.run(op, options, opts, Shape::UserAndToken)
     }
 
     /// `getToken(user, scopes, options?)` → `{ token, expiresOn }`.
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, user: JsValue, scopes_arg: JsValue, options: JsValue) -> Promise {
+        let opts: MethodOptions = read(&options);
         let op = (|| {
             Ok(Operation::IssueToken {
                 id: user_id(&user)?,
                 scopes: scopes(&scopes_arg)?,
-                expires_in_minutes: expires(&options)?,
+                expires_in_minutes: expires(&opts)?,
             })
         })();
-        self.run(op, options, Shape::Token)
+        self.run(op, options, opts, Shape::Token)
     }
 
     /// `revokeTokens(user, options?)` → `undefined`.
     #[wasm_bindgen(js_name = revokeTokens)]
     pub fn revoke_tokens(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::RevokeTokens { id });
-        self.run(op, options, Shape::Nothing)
+        let opts = read(&options);
+        self.run(op, options, opts, Shape::Nothing)
     }
 
     /// `deleteUser(user, options?)` → `undefined`.
     #[wasm_bindgen(js_name = deleteUser)]
     pub fn delete_user(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::DeleteUser { id });
-        self.run(op, options, Shape::Nothing)
+        let opts = read(&options);
+        self.run(op, options, opts, Shape::Nothing)
     }
 
     /// `getUser(user, options?)` (preview) → `{ communicationUserId, customId?, lastTokenIssuedAt? }`.
     #[wasm_bindgen(js_name = getUser)]
     pub fn get_user(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::GetUser { id });
-        self.run(op, options, Shape::UserDetails)
+        let opts = read(&options);
+        self.run(op, options, opts, Shape::UserDetails)
     }
 
     /// `getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, ... })` → `{ token, expiresOn }`.
     #[wasm_bindgen(js_name = getTokenForTeamsUser)]
     pub fn get_token_for_teams_user(&self, options: JsValue) -> Promise {
+        let opts: MethodOptions = read(&options);
         let op = if options.is_object() {
             // Present strings are sent as they are (empty too: the service answers); a missing
             // field cannot be sent, and the official SDK refuses it too.
-            let field = |k: &str| {
-                opt_string(&options, k)?.ok_or_else(|| {
+            let field = |v: &Member<String>, k: &str| {
+                opt_string(v, k)?.ok_or_else(|| {
                     Error::invalid_argument(k, format!("`{k}` is required and must be a string"))
                 })
             };
             (|| {
                 Ok(Operation::ExchangeTeamsToken {
-                    token: field("teamsUserAadToken")?,
-                    app_id: field("clientId")?,
-                    user_id: field("userObjectId")?,
+                    token: field(&opts.teams_user_aad_token, "teamsUserAadToken")?,
+                    app_id: field(&opts.client_id, "clientId")?,
+                    user_id: field(&opts.user_object_id, "userObjectId")?,
                 })
             })()
         } else {
@@ -481,7 +606,7 @@ impl CommunicationIdentityClient {
                 "getTokenForTeamsUser takes { teamsUserAadToken, clientId, userObjectId }",
             ))
         };
-        self.run(op, options, Shape::Token)
+        self.run(op, options, opts, Shape::Token)
     }
 }
 
@@ -501,12 +626,21 @@ enum Shape {
 }
 
 fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> {
+    let user = |id: String, custom_id: Option<String>, last: Option<i64>| UserResult {
+        communication_user_id: id,
+        custom_id,
+        last_token_issued_at: last.map_or(JsValue::UNDEFINED, date),
+    };
     let value = match (shape, out) {
-        (Shape::Nothing, _) => JsValue::UNDEFINED,
-        (Shape::Token, OperationOutput::Token(t)) => token_object(&t).into(),
-        (Shape::User, OperationOutput::Identity { id, custom_id, .. }) => {
-            user_object(&id, custom_id.as_deref()).into()
+        (Shape::Nothing, _) => return Ok(JsValue::UNDEFINED),
+        (Shape::Token, OperationOutput::Token(t)) => {
+            serde_wasm_bindgen::to_value(&token_result(Some(t), None))
         }
+        (Shape::User, OperationOutput::Identity { id, custom_id, .. }) => {
+            serde_wasm_bindgen::to_value(&user(id, custom_id, None))
+        }
+        // Without scopes (`createUserAndToken(undefined)`) the service issues no token: the SDK
+        // then returns `{ user }` alone, and so does this client.
         (
             Shape::UserAndToken,
             OperationOutput::Identity {
@@ -515,13 +649,10 @@ fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> 
                 access_token,
                 ..
             },
-        ) => {
-            // Without scopes (`createUserAndToken(undefined)`) the service issues no token: the
-            // SDK then returns `{ user }` alone, and so does this client.
-            let o = access_token.as_ref().map_or_else(Object::new, token_object);
-            set(&o, "user", &user_object(&id, custom_id.as_deref()));
-            o.into()
-        }
+        ) => serde_wasm_bindgen::to_value(&token_result(
+            access_token,
+            Some(user(id, custom_id, None)),
+        )),
         (
             Shape::UserDetails,
             OperationOutput::Identity {
@@ -530,29 +661,32 @@ fn shape_output(shape: Shape, out: OperationOutput) -> Result<JsValue, JsValue> 
                 last_token_issued_at_ms,
                 ..
             },
-        ) => {
-            let o = user_object(&id, custom_id.as_deref());
-            if let Some(ms) = last_token_issued_at_ms {
-                set(&o, "lastTokenIssuedAt", &date(ms));
-            }
-            o.into()
-        }
+        ) => serde_wasm_bindgen::to_value(&user(id, custom_id, last_token_issued_at_ms)),
         (Shape::Token, _) => return Err(to_js(unexpected("the access token"))),
         _ => return Err(to_js(unexpected("the identity"))),
     };
-    Ok(value)
+    Ok(value?)
 }
 
 impl CommunicationIdentityClient {
     /// Runs one operation: a rejected promise for bad arguments, else one shared future type for
     /// every method (one copy of the async machinery in the binary, not one per method).
-    fn run(&self, op: crate::core::Result<Operation>, options: JsValue, shape: Shape) -> Promise {
+    fn run(
+        &self,
+        op: crate::core::Result<Operation>,
+        options: JsValue,
+        read_options: MethodOptions,
+        shape: Shape,
+    ) -> Promise {
         let op = match op {
             Ok(op) => op,
             Err(e) => return Promise::reject(&to_js(e)),
         };
         let inner = self.inner.clone();
-        future_to_promise(async move { shape_output(shape, inner.execute(op, &options).await?) })
+        future_to_promise(async move {
+            let call = call_options(&options, &read_options, &inner).js()?;
+            shape_output(shape, inner.execute(op, call).await?)
+        })
     }
 }
 
@@ -570,8 +704,7 @@ enum Attempt {
 }
 
 impl Inner {
-    async fn execute(&self, op: Operation, options: &JsValue) -> Result<OperationOutput, JsValue> {
-        let call = call_options(options, self).js()?;
+    async fn execute(&self, op: Operation, call: CallOptions) -> Result<OperationOutput, JsValue> {
         let version = effective_version(&op, &self.version, self.pinned).js()?;
         let request = build_request(&op, version).js()?;
         let url_text = self.endpoint.join(&request.path_and_query);
@@ -618,7 +751,11 @@ impl Inner {
                 ));
             };
             let reason = caller.reason();
-            let timed_out = get(&reason, "name").as_string().as_deref() == Some("TimeoutError");
+            let timed_out = read::<RuntimeError>(&reason)
+                .name
+                .value()
+                .map(String::as_str)
+                == Some("TimeoutError");
             let err = if timed_out {
                 Error::new(
                     ErrorKind::Timeout,
@@ -803,12 +940,16 @@ impl Inner {
         if signal.aborted() {
             return Attempt::Cancelled;
         }
-        let message = get(&err, "message")
-            .as_string()
+        let fields: RuntimeError = read(&err);
+        let message = fields
+            .message
+            .value()
+            .cloned()
             .unwrap_or_else(|| "fetch failed".into());
-        let code = get(&get(&err, "cause"), "code")
-            .as_string()
-            .or_else(|| get(&err, "code").as_string())
+        let code = read::<RuntimeError>(&fields.cause.0)
+            .code
+            .value()
+            .or(fields.code.value())
             .map(|c| c.chars().take(60).collect::<String>());
         let mut reason: String = message.chars().take(200).collect();
         if let Some(code) = &code {
@@ -825,7 +966,10 @@ impl Inner {
         credential: &Object,
         signal: &AbortSignal,
     ) -> Result<Option<String>, JsValue> {
-        let get_token: Function = get(credential, "getToken").unchecked_into();
+        let get_token: Function = read::<CredentialArg>(credential)
+            .get_token
+            .0
+            .unchecked_into();
         let opts = Object::new();
         set(&opts, "abortSignal", signal);
         let scopes = Array::of1(&ENTRA_SCOPE.into());
@@ -846,15 +990,20 @@ impl Inner {
                 .with_target("credential"),
             )
         })?;
-        get(&token, "token").as_string().map(Some).ok_or_else(|| {
-            to_js(
-                Error::new(
-                    ErrorKind::InvalidArgument,
-                    "the token credential's getToken() returned no token",
+        read::<CredentialToken>(&token)
+            .token
+            .value()
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| {
+                to_js(
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        "the token credential's getToken() returned no token",
+                    )
+                    .with_target("credential"),
                 )
-                .with_target("credential"),
-            )
-        })
+            })
     }
 }
 

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::core::{Error, ErrorKind};
 
@@ -21,13 +22,24 @@ pub fn set_error_class(class: Function) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-fn opt_str(v: &Option<String>) -> JsValue {
-    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)
+/// The fields of a thrown error (the second argument of `new AcsIdentityError(message, fields)`),
+/// made by serde-wasm-bindgen: every key present (`undefined` when unknown), `cause` only when
+/// there is one.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorFields<'a> {
+    name: &'static str,
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    cause: JsValue,
+    code: &'a str,
+    status_code: Option<u16>,
+    target: Option<&'a str>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    details: JsValue,
+    request_id: Option<&'a str>,
 }
 
 /// Converts a core error to the JavaScript error that is thrown.
@@ -51,29 +63,23 @@ fn name_of(err: &Error, has_cause: bool) -> &'static str {
 /// [`to_js`] with a `cause` (the abort signal's reason, the runtime's network error);
 /// `undefined` for none.
 pub fn to_js_with_cause(err: Error, cause: &JsValue) -> JsValue {
-    let props = Object::new();
-    set(
-        &props,
-        "name",
-        &JsValue::from_str(name_of(&err, !cause.is_undefined())),
-    );
-    if !cause.is_undefined() {
-        set(&props, "cause", cause);
-    }
-    set(&props, "code", &JsValue::from_str(err.code()));
-    set(
-        &props,
-        "statusCode",
-        &err.status_code.map_or(JsValue::UNDEFINED, JsValue::from),
-    );
-    set(&props, "target", &opt_str(&err.target));
     let details = err
         .details_json
         .as_deref()
         .and_then(|d| js_sys::JSON::parse(d).ok())
         .unwrap_or(JsValue::UNDEFINED);
-    set(&props, "details", &details);
-    set(&props, "requestId", &opt_str(&err.request_id));
+    let fields = ErrorFields {
+        name: name_of(&err, !cause.is_undefined()),
+        cause: cause.clone(),
+        code: err.code(),
+        status_code: err.status_code,
+        target: err.target.as_deref(),
+        details,
+        request_id: err.request_id.as_deref(),
+    };
+    let props: Object = serde_wasm_bindgen::to_value(&fields)
+        .map(JsCast::unchecked_into)
+        .unwrap_or_else(|_| Object::new());
     let message = JsValue::from_str(&err.message);
     let class = ERROR_CLASS.with(|c| c.borrow().clone());
     if let Some(class) = class {

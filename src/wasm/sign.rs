@@ -1,6 +1,7 @@
 //! `signRequest` and `parseConnectionString`.
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::Uint8Array;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -10,8 +11,41 @@ use crate::core::signing::{self, AccessKey};
 use crate::core::url::Url;
 use crate::core::{date, Error, ErrorKind};
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// `signRequest`'s options, read with serde-wasm-bindgen. Each member is kept as the JavaScript
+/// value it is (`undefined` when absent) and checked below, so that a wrong one is named with what
+/// it must be: `accessKey: null` is a wrong key (not a missing one), `body` and `date` take
+/// several types (`Uint8Array`, `ArrayBuffer`, `Date`).
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct SignOptions {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    method: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    url: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    body: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    access_key: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    connection_string: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    date: JsValue,
+}
+
+/// `signRequest`'s result: the three headers to send.
+#[derive(Serialize)]
+struct SignedHeaders {
+    #[serde(rename = "x-ms-date")]
+    date: String,
+    #[serde(rename = "x-ms-content-sha256")]
+    content_hash: String,
+    authorization: String,
+}
+
+/// `parseConnectionString`'s result.
+#[derive(Serialize)]
+struct ParsedConnectionString {
+    endpoint: String,
 }
 
 fn string_arg(v: JsValue, name: &str) -> Result<String, JsValue> {
@@ -74,9 +108,9 @@ fn checked_ms(ms: f64) -> Result<i64, JsValue> {
 }
 
 /// The access key of a `signRequest` call: exactly one of `accessKey` / `connectionString`.
-fn access_key(options: &JsValue) -> Result<AccessKey, JsValue> {
-    let key = get(options, "accessKey");
-    let cs = get(options, "connectionString");
+fn access_key(options: &mut SignOptions) -> Result<AccessKey, JsValue> {
+    let key = std::mem::take(&mut options.access_key);
+    let cs = std::mem::take(&mut options.connection_string);
     match (key.is_undefined(), cs.is_undefined()) {
         (false, true) => AccessKey::from_base64(&string_arg(key, "accessKey")?).js(),
         (true, false) => Ok(
@@ -93,33 +127,30 @@ fn access_key(options: &JsValue) -> Result<AccessKey, JsValue> {
 
 /// `signRequest({ method, url, body?, accessKey?, connectionString?, date? })` → the three headers.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(options: JsValue) -> Result<Object, JsValue> {
+pub fn sign_request(options: JsValue) -> Result<JsValue, JsValue> {
     if !options.is_object() {
         return Err(to_js(Error::invalid_argument(
             "options",
             "signRequest takes an options object: { method, url, body?, accessKey | connectionString, date? }",
         )));
     }
-    let key = access_key(&options)?;
-    let method = string_arg(get(&options, "method"), "method")?;
-    let url = Url::parse(&string_arg(get(&options, "url"), "url")?).js()?;
-    let body = body_bytes(&get(&options, "body"))?;
-    let now = date_ms(&get(&options, "date"))?;
+    let mut options: SignOptions = serde_wasm_bindgen::from_value(options).unwrap_or_default();
+    let key = access_key(&mut options)?;
+    let method = string_arg(options.method, "method")?;
+    let url = Url::parse(&string_arg(options.url, "url")?).js()?;
+    let body = body_bytes(&options.body)?;
+    let now = date_ms(&options.date)?;
     let headers = signing::sign_request(&key, &method, &url, &body, now).js()?;
-    let out = Object::new();
-    for (name, value) in [
-        ("x-ms-date", headers.date),
-        ("x-ms-content-sha256", headers.content_hash),
-        ("authorization", headers.authorization),
-    ] {
-        let _ = Reflect::set(&out, &JsValue::from_str(name), &JsValue::from_str(&value));
-    }
-    Ok(out)
+    Ok(serde_wasm_bindgen::to_value(&SignedHeaders {
+        date: headers.date,
+        content_hash: headers.content_hash,
+        authorization: headers.authorization,
+    })?)
 }
 
 /// `parseConnectionString(cs)` → `{ endpoint }`, validated; the key is never returned.
 #[wasm_bindgen(js_name = parseConnectionString)]
-pub fn parse_connection_string(cs: JsValue) -> Result<Object, JsValue> {
+pub fn parse_connection_string(cs: JsValue) -> Result<JsValue, JsValue> {
     let cs = cs.as_string().ok_or_else(|| {
         to_js(Error::new(
             ErrorKind::InvalidConnectionString,
@@ -127,9 +158,9 @@ pub fn parse_connection_string(cs: JsValue) -> Result<Object, JsValue> {
         ))
     })?;
     let parsed = ConnectionString::parse(&cs).js()?;
-    let out = Object::new();
-    let _ = Reflect::set(&out, &"endpoint".into(), &parsed.endpoint.as_str().into());
-    Ok(out)
+    Ok(serde_wasm_bindgen::to_value(&ParsedConnectionString {
+        endpoint: parsed.endpoint.as_str(),
+    })?)
 }
 
 /// Validates an endpoint URL and returns it normalised (`https://host[:port]/`).

@@ -35,7 +35,7 @@ fn vector_options(extra: &[(&str, JsValue)]) -> JsValue {
 
 #[wasm_bindgen_test]
 fn authorization_vector() {
-    let h: JsValue = sign_request(vector_options(&[])).unwrap().into();
+    let h: JsValue = sign_request(vector_options(&[])).unwrap();
     assert_eq!(field(&h, "authorization").as_string().unwrap(), VECTOR_AUTH);
     assert_eq!(
         field(&h, "x-ms-content-sha256").as_string().unwrap(),
@@ -48,7 +48,7 @@ fn authorization_vector() {
 fn date_as_date_object_and_number() {
     let ms = 1_649_873_352_000.0;
     for date in [JsValue::from(js_sys::Date::new(&JsValue::from_f64(ms))), JsValue::from_f64(ms)] {
-        let h: JsValue = sign_request(vector_options(&[("date", date)])).unwrap().into();
+        let h: JsValue = sign_request(vector_options(&[("date", date)])).unwrap();
         assert_eq!(field(&h, "authorization").as_string().unwrap(), VECTOR_AUTH);
     }
 }
@@ -56,9 +56,9 @@ fn date_as_date_object_and_number() {
 #[wasm_bindgen_test]
 fn body_bytes_and_string_agree() {
     let body = r#"{"scopes":["chat"],"expiresInMinutes":60}"#;
-    let a: JsValue = sign_request(vector_options(&[("body", JsValue::from_str(body))])).unwrap().into();
+    let a: JsValue = sign_request(vector_options(&[("body", JsValue::from_str(body))])).unwrap();
     let bytes = Uint8Array::from(body.as_bytes());
-    let b: JsValue = sign_request(vector_options(&[("body", bytes.into())])).unwrap().into();
+    let b: JsValue = sign_request(vector_options(&[("body", bytes.into())])).unwrap();
     assert_eq!(
         field(&a, "x-ms-content-sha256").as_string().unwrap(),
         "E55T2AR1et0dXg9viVUjwxjce4gxp+nmLcQffc3NPsA="
@@ -91,7 +91,63 @@ fn errors_carry_codes() {
 #[wasm_bindgen_test]
 fn connection_string_endpoint() {
     let r: JsValue = parse_connection_string(JsValue::from_str("endpoint=http://127.0.0.1:8080;accesskey=pw=="))
-        .unwrap()
-        .into();
+        .unwrap();
     assert_eq!(field(&r, "endpoint").as_string().unwrap(), "http://127.0.0.1:8080/");
+}
+
+fn message(err: &JsValue) -> String {
+    field(err, "message").as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn sign_options_name_what_is_wrong() {
+    // Read with serde-wasm-bindgen, checked member by member: each message names the option.
+    let err = sign_request(vector_options(&[("accessKey", JsValue::NULL)])).unwrap_err();
+    assert_eq!(message(&err), "`accessKey` must be a string");
+    assert_eq!(field(&err, "target").as_string().unwrap(), "accessKey");
+    let err = sign_request(vector_options(&[("connectionString", JsValue::from_str("x"))])).unwrap_err();
+    assert_eq!(message(&err), "give exactly one of `accessKey` and `connectionString`");
+    let err = sign_request(vector_options(&[("method", JsValue::from_f64(1.0))])).unwrap_err();
+    assert_eq!(message(&err), "`method` must be a string");
+    let err = sign_request(vector_options(&[("body", JsValue::from_f64(1.0))])).unwrap_err();
+    assert_eq!(field(&err, "target").as_string().unwrap(), "body");
+    // The result has exactly the three headers, in order.
+    let h = sign_request(vector_options(&[])).unwrap();
+    let keys: Vec<String> = Object::keys(h.unchecked_ref::<Object>()).iter().map(|k| k.as_string().unwrap()).collect();
+    assert_eq!(keys, ["x-ms-date", "x-ms-content-sha256", "authorization"]);
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn jwt(claims: &str) -> JsValue {
+    JsValue::from_str(&format!("{}.{}.{}", b64url(br#"{"alg":"RS256"}"#), b64url(claims.as_bytes()), b64url(b"sig")))
+}
+
+#[wasm_bindgen_test]
+fn decoded_tokens_are_read_by_the_js_engine() {
+    use acs_identity::wasm::token::decode_access_token;
+    let info = decode_access_token(jwt(r#"{"exp":1.001,"iat":"x","skypeid":"acs:1","acsScope":" chat ,voip","n":[1,{"a":null}]}"#)).unwrap();
+    let ms = |k: &str| field(&info, k).unchecked_into::<js_sys::Date>().get_time();
+    assert_eq!(ms("expiresOn"), 1001.0, "the milliseconds of the decimal 1.001");
+    assert!(field(&info, "issuedAt").is_undefined());
+    assert!(Reflect::has(&info, &"issuedAt".into()).unwrap(), "every key is present");
+    assert_eq!(field(&info, "communicationUserId").as_string().unwrap(), "8:acs:1");
+    let scopes: Vec<String> = js_sys::Array::from(&field(&info, "scopes")).iter().map(|s| s.as_string().unwrap()).collect();
+    assert_eq!(scopes, ["chat", "voip"]);
+    let claims = js_sys::JSON::stringify(&field(&info, "claims")).unwrap().as_string().unwrap();
+    assert_eq!(claims, r#"{"exp":1.001,"iat":"x","skypeid":"acs:1","acsScope":" chat ,voip","n":[1,{"a":null}]}"#);
+    for (claims, text) in [
+        ("[1]", "the token payload is not a JSON object"),
+        ("{", "the token payload is not valid JSON"),
+        (r#"{"exp":"1"}"#, "the token's exp claim is not a number"),
+        (r#"{"exp":null}"#, "the token has no exp claim"),
+        (r#"{"exp":1e400}"#, "the token's exp claim is out of the supported date range"),
+    ] {
+        let err = decode_access_token(jwt(claims)).unwrap_err();
+        assert_eq!(error_code(err.clone()), "InvalidToken");
+        assert_eq!(message(&err), text, "{claims}");
+    }
 }
