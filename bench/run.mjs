@@ -123,7 +123,8 @@ async function main() {
       emulator = await startEmulatorProcess(root);
     }
 
-    // The size benchmark's two apps must work: each creates a user and a token in Chromium.
+    // The size benchmark's apps must work: the client apps each create a user and a token in
+    // Chromium; the signing apps sign the same request alike (the SDK's date given to ours).
     if (want('size') && web && emulator && !results.size.error) {
       results.size.appsWork = await phase('size: apps run', async () => {
         const out = {};
@@ -133,6 +134,21 @@ async function main() {
             return page.evaluate(() => document.body.dataset.ok === 'true' && document.body.dataset.user.startsWith('8:acs:'));
           });
         }
+        const key = emulator.connectionString.match(/accesskey=([^;]+)/i)[1];
+        const signed = {};
+        for (const app of ['ours-sign-app', 'sdk-sign-app']) {
+          signed[app] = await withPage(web, `${app}.html#key=${encodeURIComponent(key)}`, async (page) => {
+            await page.waitForFunction(() => document.body?.dataset.ok !== undefined, null, { timeout: 30_000 });
+            return page.evaluate(() => document.body.dataset.ok === 'true' && JSON.parse(document.body.dataset.signed));
+          });
+        }
+        const { signRequest } = await import('acs-identity/sign');
+        const sdkHeaders = signed['sdk-sign-app'];
+        const url = `${web.url}/identities?api-version=2025-06-30`;
+        const body = JSON.stringify({ createTokenWithScopes: ['chat'] });
+        const again = sdkHeaders && signRequest({ method: 'POST', url, body, accessKey: key, date: sdkHeaders['x-ms-date'] });
+        out['ours-sign-app'] = Boolean(signed['ours-sign-app']?.authorization?.startsWith('HMAC-SHA256 '));
+        out['sdk-sign-app'] = Boolean(sdkHeaders) && again.authorization === sdkHeaders.authorization;
         return out;
       });
     }
