@@ -6,6 +6,7 @@
 //   node scripts/build.mjs            build (setup first)
 //   node scripts/build.mjs --if-stale build only when a source is newer than pkg/
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
@@ -132,6 +133,11 @@ export function build({ quiet = false } = {}) {
   if (wasmCrate !== crateVersion()) throw new Error(`wasm/Cargo.toml must have the version of Cargo.toml (${crateVersion()}), not ${wasmCrate}`);
   const outRoot = join(root, 'target', 'wasm-pack');
   rmSync(outRoot, { recursive: true, force: true });
+  // Panic locations name source files: without a remap they would carry this machine's paths
+  // (the cargo home, the checkout) into the package, and a few hundred bytes more per binary.
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+  const remap = [`--remap-path-prefix=${join(cargoHome, 'registry', 'src')}/=`, `--remap-path-prefix=${root}/=`];
+  const env = { ...process.env, RUSTFLAGS: [process.env.RUSTFLAGS, ...remap].filter(Boolean).join(' ') };
   const timings = [];
   for (const b of BINARIES) {
     const t = Date.now();
@@ -140,7 +146,7 @@ export function build({ quiet = false } = {}) {
     args.push('--out-dir', out, '--out-name', b.name, '--no-pack', '--no-typescript', '--no-opt', '--no-gitignore');
     args.push('--', '--no-default-features', '--features', b.feature);
     log(`wasm-pack ${args.join(' ').replaceAll(`${root}/`, '')}`);
-    run('wasm-pack', quiet ? ['--quiet', ...args] : args, { stdio: ['inherit', 2, 'inherit'] });
+    run('wasm-pack', quiet ? ['--quiet', ...args] : args, { stdio: ['inherit', 2, 'inherit'], env });
     for (const f of [`${b.name}.js`, `${b.name}_bg.wasm`]) if (!existsSync(join(out, f))) throw new Error(`wasm-pack did not write ${f}`);
     // The linked binary before wasm-bindgen, kept for the bench's breakdown by area (bench/areas.mjs).
     cpSync(join(root, 'target', 'wasm32-unknown-unknown', 'release', 'acs_identity_wasm.wasm'), join(out, 'linked.wasm'));
