@@ -526,7 +526,10 @@ fn base64_vectors() {
     assert_eq!(decode_base64url("Zh").as_deref(), Some(&b"f"[..]));
     for bad in ["Z", "Z===", "Zg===", "Zm9v=", "=", "Zg=A", "Zm9v Yg", " Zg"] {
         assert_eq!(decode_base64url(bad), None, "{bad}");
-        assert!(split_jwt(&acs_token_with(0, bad), parse_json).is_err(), "{bad}");
+        assert!(
+            split_jwt(&acs_token_with(0, bad), parse_json).is_err(),
+            "{bad}"
+        );
     }
     // App tokens are not: no padding, no stray bits.
     for bad in ["Zg=", "Zg==", "Zh", "Zm9vYh", "Z"] {
