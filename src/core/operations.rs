@@ -226,8 +226,8 @@ pub enum Nullable<T> {
 pub type Scopes = Vec<Option<String>>;
 
 /// One identity operation with its arguments. Ids are raw communication user ids (sent as
-/// given); `expires_in_minutes` is the JSON number text the caller's value serialises to, or
-/// `null`. `None` fields are left out of the body.
+/// given); `expires_in_minutes` is the caller's number (written as JavaScript's JSON writes it),
+/// or `null`. `None` fields are left out of the body.
 #[derive(Clone, PartialEq)]
 pub enum Operation {
     CreateUser {
@@ -698,7 +698,7 @@ impl<'de, T: MemberType + Deserialize<'de>> Deserialize<'de> for Member<T> {
     }
 }
 
-/// Any JSON value, reduced to what a string or number member needs.
+/// Any JSON value, reduced to what a boolean, string or number member needs.
 enum Scalar {
     Absent,
     Bool(bool),
