@@ -17,12 +17,11 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::client::CommunicationIdentityClient;
 use super::host::{self, bound_abort, AbortController, Timer};
 use crate::core::endpoint::{
-    self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
-    JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit, RateLimiter,
-    Rejection, RequestHead, TrustSource, Verification,
+    self as ep, Binding, Claims, Config, HandlerOptions, HttpResponse, IdentityPlan, JsonReader,
+    Jwk, JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit,
+    RateLimiter, Rejection, RequestHead, TrustSource, Verification,
 };
 use crate::core::error::show_number;
-use crate::core::json::Json;
 
 /// ACS calls of the endpoint give up after this long (retries included) unless `timeoutMs` says.
 const DEFAULT_ACS_TIMEOUT_MS: f64 = 20_000.0;
@@ -84,6 +83,21 @@ extern "C" {
 }
 
 // ---- small JS helpers --------------------------------------------------------------------------
+
+/// JSON in: the JS engine parses (`JSON.parse`), serde-wasm-bindgen converts to the core's types.
+struct JsEngine;
+
+impl JsonReader for JsEngine {
+    type Value = JsValue;
+
+    fn parse(&self, text: &str) -> Option<JsValue> {
+        js_sys::JSON::parse(text).ok()
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&self, value: &JsValue) -> Option<T> {
+        serde_wasm_bindgen::from_value(value.clone()).ok()
+    }
+}
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_object() || obj.is_function() {
@@ -331,7 +345,7 @@ async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValu
 
 /// Verifies the app token and checks its claims; returns the user's mapping key.
 async fn app_user(state: &State, config: &Config, token: &str) -> Result<String, Rejection> {
-    let (claims, source) = match ep::verify_token(config, token)? {
+    let (claims, source) = match ep::verify_token(config, token, &JsEngine)? {
         Verification::Verified(claims) => (claims, TrustSource::Secret),
         Verification::NeedsKey(check) => (
             verify_with_jwks(state, config, check).await?,
@@ -419,7 +433,7 @@ async fn issue(
     let sub = app_user(state, config, token).await?;
     rate_limit(state, config, &sub).await?;
     let body = read_body(request).await?;
-    let wanted = ep::parse_body(config, &body)?;
+    let wanted = ep::parse_body(config, &body, &JsEngine)?;
     let client = state
         .client
         .as_ref()
@@ -709,7 +723,7 @@ async fn verify_with_jwks(
     state: &State,
     config: &Config,
     check: KeyCheck,
-) -> Result<Json, Rejection> {
+) -> Result<Claims, Rejection> {
     let url = config
         .jwks_url
         .as_deref()
@@ -852,7 +866,7 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
     let Ok(text) = String::from_utf8(bytes) else {
         return failed("the document is not UTF-8 text");
     };
-    let keys = match ep::parse_jwks(&text) {
+    let keys = match ep::parse_jwks(&text, &JsEngine) {
         Ok(k) => k,
         Err(why) => return failed(why),
     };
