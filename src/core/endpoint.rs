@@ -30,12 +30,12 @@
 use super::access_token::decode_base64url;
 use super::connection_string::ConnectionString;
 use super::date;
-use super::json::Json;
+use super::error::show_number;
 use super::operations::ApiVersion;
 use super::url::Url;
 use hmac::{Hmac, Mac};
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::Sha256;
 use std::fmt;
 use std::marker::PhantomData;
@@ -195,15 +195,66 @@ impl Rejection {
     }
 
     /// `{"error":{"code":...,"message":...}}`.
-    pub fn body_json(&self) -> String {
-        Json::Object(vec![(
-            "error".into(),
-            Json::Object(vec![
-                ("code".into(), Json::String(self.code.into())),
-                ("message".into(), Json::String(self.message.clone())),
-            ]),
-        )])
-        .to_json_string()
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+            },
+        }
+    }
+}
+
+/// The body of an error answer: `{"error":{"code":...,"message":...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The body of a token answer: `{"user":{"communicationUserId":...},"token":...,"expiresOn":...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenBody {
+    pub user: TokenUser,
+    pub token: String,
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ`.
+    pub expires_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUser {
+    pub communication_user_id: String,
+}
+
+/// The body of the health answer: `{"status":"ok"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthBody {
+    pub status: &'static str,
+}
+
+/// A JSON answer's body (written by the host: `JSON.stringify` in the package), members in the
+/// order of the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Error(ErrorBody),
+    Token(TokenBody),
+    Health(HealthBody),
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Error(b) => b.serialize(s),
+            Body::Token(b) => b.serialize(s),
+            Body::Health(b) => b.serialize(s),
+        }
     }
 }
 
@@ -219,7 +270,7 @@ pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     /// `None` for 204.
-    pub body: Option<String>,
+    pub body: Option<Body>,
 }
 
 impl HttpResponse {
@@ -252,7 +303,7 @@ impl Cors {
     }
 }
 
-fn json_response(status: u16, body: String, cors: &Cors) -> HttpResponse {
+fn json_response(status: u16, body: Body, cors: &Cors) -> HttpResponse {
     let mut headers = vec![
         (
             "content-type",
@@ -271,7 +322,7 @@ fn json_response(status: u16, body: String, cors: &Cors) -> HttpResponse {
 
 /// The JSON error answer for `r`, with its `WWW-Authenticate` / `Allow` and the CORS headers.
 pub fn error_response(cors: &Cors, r: &Rejection) -> HttpResponse {
-    let mut response = json_response(r.status, r.body_json(), cors);
+    let mut response = json_response(r.status, Body::Error(r.body()), cors);
     if let Some(v) = r.www_authenticate {
         response.headers.push(("www-authenticate", v.into()));
     }
@@ -314,18 +365,14 @@ pub fn token_response(
     expires_on_ms: i64,
 ) -> Result<HttpResponse, Rejection> {
     let expires_on = format_iso_ms(expires_on_ms).ok_or_else(Rejection::upstream)?;
-    let body = Json::Object(vec![
-        (
-            "user".into(),
-            Json::Object(vec![(
-                "communicationUserId".into(),
-                Json::String(communication_user_id.into()),
-            )]),
-        ),
-        ("token".into(), Json::String(token.into())),
-        ("expiresOn".into(), Json::String(expires_on)),
-    ]);
-    Ok(json_response(200, body.to_json_string(), cors))
+    let body = Body::Token(TokenBody {
+        user: TokenUser {
+            communication_user_id: communication_user_id.into(),
+        },
+        token: token.into(),
+        expires_on,
+    });
+    Ok(json_response(200, body, cors))
 }
 
 // ---- JSON in ---------------------------------------------------------------------------------
@@ -693,6 +740,62 @@ pub enum Binding {
     Text(String),
     /// Present but not text (or number), e.g. an object where a string was expected.
     NotText,
+}
+
+/// A binding from the host's value (the package: serde-wasm-bindgen from the `env` member):
+/// `null` / `undefined` are missing, numbers (as wrangler `[vars]` may give them) are text
+/// (integers exactly, a fraction, which no numeric binding accepts, rounded to millionths);
+/// anything else is not text. A value serde cannot read at all (a function) is not text either:
+/// the host maps that failure.
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BindingVisitor)
+    }
+}
+
+struct BindingVisitor;
+
+impl<'de> Visitor<'de> for BindingVisitor {
+    type Value = Binding;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a binding")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Binding, E> {
+        Ok(Binding::Missing)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Binding, E> {
+        Ok(Binding::Missing)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Binding, E> {
+        Ok(Binding::NotText)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Binding, E> {
+        Ok(Binding::Text(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Binding, E> {
+        Ok(Binding::Text(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Binding, E> {
+        Ok(if v.is_finite() {
+            Binding::Text(show_number(v))
+        } else {
+            Binding::NotText
+        })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Binding, E> {
+        Ok(Binding::Text(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Binding, E> {
+        Ok(Binding::Text(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Binding, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Binding::NotText)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Binding, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Binding::NotText)
+    }
 }
 
 /// The state of the `IDENTITY_KV` binding.
@@ -1335,9 +1438,11 @@ pub fn begin(config: Result<&Config, &Rejection>, head: &RequestHead) -> Next {
         Next::Respond(error_response(&cors, &r))
     };
     match (route, head.method.to_ascii_uppercase().as_str()) {
-        (Route::Health, "GET") => {
-            Next::Respond(json_response(200, r#"{"status":"ok"}"#.to_string(), &cors))
-        }
+        (Route::Health, "GET") => Next::Respond(json_response(
+            200,
+            Body::Health(HealthBody { status: "ok" }),
+            &cors,
+        )),
         (Route::Health, _) => method_not_allowed(HEALTH_METHODS),
         (Route::Token, "OPTIONS") => Next::Respond(preflight(&cors)),
         (Route::Token, method @ ("POST" | "DELETE")) => {
@@ -2301,6 +2406,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn bindings_from_host_values() {
+        let b = |json: &str| serde_json::from_str::<Binding>(json).unwrap();
+        assert_eq!(b(r#""https://x""#), Binding::Text("https://x".into()));
+        assert_eq!(b("600"), Binding::Text("600".into()));
+        assert_eq!(b("-3"), Binding::Text("-3".into()));
+        assert_eq!(b("600.0"), Binding::Text("600".into()));
+        assert_eq!(b("1.5"), Binding::Text("1.5".into()));
+        assert_eq!(b("null"), Binding::Missing);
+        for not_text in ["true", "[]", r#"["a"]"#, "{}", r#"{"get":1}"#] {
+            assert_eq!(b(not_text), Binding::NotText, "{not_text}");
+        }
+    }
+
+    /// The JSON text of an error body (as the package's JSON.stringify writes it).
+    fn body_text(r: &Rejection) -> String {
+        serde_json::to_string(&r.body()).unwrap()
+    }
+
     /// `text` (a JSON object) as claims.
     fn claims_of_json(text: &str) -> Claims {
         read_object::<_, Claims>(&SerdeJson, text)
@@ -2535,7 +2659,7 @@ mod tests {
             assert_eq!(r.code, "ConfigurationError");
             assert!(r.message.starts_with(expected), "{pairs:?}: {}", r.message);
             assert!(!r.message.contains("XYZZY"), "{}", r.message);
-            assert!(!r.body_json().contains("XYZZY"));
+            assert!(!body_text(&r).contains("XYZZY"));
         }
     }
 
@@ -2617,7 +2741,7 @@ mod tests {
     }
 
     fn error_code(r: &HttpResponse) -> String {
-        let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+        let body: serde_json::Value = serde_json::to_value(r.body.as_ref().unwrap()).unwrap();
         body["error"]["code"].as_str().unwrap().to_string()
     }
 
@@ -2641,7 +2765,13 @@ mod tests {
         assert_eq!((r.status, error_code(&r).as_str()), (404, "NotFound"));
         let r = respond(begin(ok, &head("GET", "/healthz")));
         assert_eq!(r.status, 200);
-        assert_eq!(r.body.as_deref(), Some(r#"{"status":"ok"}"#));
+        assert_eq!(
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
+            Some(r#"{"status":"ok"}"#)
+        );
         let r = respond(begin(ok, &head("POST", "/healthz")));
         assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
         for m in ["GET", "PUT", "PATCH"] {
@@ -3313,7 +3443,10 @@ mod tests {
         let r = token_response(&cors, "8:acs:r_1", "tok\"en", 1_720_647_579_123).unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(
-            r.body.as_deref(),
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
             Some(
                 r#"{"user":{"communicationUserId":"8:acs:r_1"},"token":"tok\"en","expiresOn":"2024-07-10T21:39:39.123Z"}"#
             )
@@ -3334,7 +3467,10 @@ mod tests {
         );
         let r = error_response(&Cors::default(), &Rejection::missing_token("no"));
         assert_eq!(
-            r.body.as_deref(),
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
             Some(r#"{"error":{"code":"MissingToken","message":"no"}}"#)
         );
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
@@ -4089,12 +4225,27 @@ mod tests {
             r.header("access-control-expose-headers"),
             Some("retry-after")
         );
-        assert!(r.body.as_deref().unwrap().contains("42 seconds"));
+        assert!(r
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_string(b).unwrap())
+            .as_deref()
+            .unwrap()
+            .contains("42 seconds"));
         let plain = error_response(&Cors::default(), &Rejection::rate_limited(0));
         assert_eq!(plain.header("retry-after"), Some("1"));
         assert_eq!(plain.header("access-control-expose-headers"), None);
         let r = revoked_response(&cors);
-        assert_eq!((r.status, r.body.as_deref()), (204, None));
+        assert_eq!(
+            (
+                r.status,
+                r.body
+                    .as_ref()
+                    .map(|b| serde_json::to_string(b).unwrap())
+                    .as_deref()
+            ),
+            (204, None)
+        );
         assert_eq!(
             r.header("access-control-allow-origin"),
             Some("https://app.example.com")

@@ -128,19 +128,10 @@ fn now_ms() -> i64 {
     Date::now() as i64
 }
 
-/// A binding as the core sees it: text (numbers too, as wrangler `[vars]` may give them).
+/// A binding as the core sees it (see [`Binding`]'s `Deserialize`); a value serde-wasm-bindgen
+/// cannot read (a function) is not text.
 fn binding(bindings: &JsValue, name: &str) -> Binding {
-    let v = get(bindings, name);
-    if absent(&v) {
-        Binding::Missing
-    } else if let Some(s) = v.as_string() {
-        Binding::Text(s)
-    } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
-        // Integers exactly; a fraction (which no numeric binding accepts) rounded.
-        Binding::Text(show_number(n))
-    } else {
-        Binding::NotText
-    }
+    serde_wasm_bindgen::from_value(get(bindings, name)).unwrap_or(Binding::NotText)
 }
 
 fn kv_binding(v: &JsValue) -> KvBinding {
@@ -155,11 +146,10 @@ fn kv_binding(v: &JsValue) -> KvBinding {
 
 /// An option that must be a string when present (anything else makes the core reject it).
 fn string_option(options: &JsValue, key: &str) -> Option<String> {
-    let v = get(options, key);
-    if absent(&v) {
-        None
-    } else {
-        Some(v.as_string().unwrap_or_else(|| "\u{0}".into()))
+    match serde_wasm_bindgen::from_value(get(options, key)) {
+        Ok(None) => None,
+        Ok(Some(s)) => Some(s),
+        Err(_) => Some("\u{0}".into()),
     }
 }
 
@@ -302,7 +292,15 @@ fn to_response(r: &HttpResponse) -> Result<JsValue, JsValue> {
         ));
     }
     let init = object(&[("status", r.status.into()), ("headers", headers.into())]);
-    let body = r.body.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    let body = match &r.body {
+        None => JsValue::NULL,
+        // JSON out: serde-wasm-bindgen makes the object (members in field order), the JS engine
+        // writes it.
+        Some(body) => {
+            let value = serde_wasm_bindgen::to_value(body)?;
+            js_sys::JSON::stringify(&value)?.into()
+        }
+    };
     Ok(WebResponse::new_response(&body, &init)?.into())
 }
 
