@@ -19,6 +19,13 @@
 //! 7. the body `{ scopes?, expiresInMinutes? }`: 400 `InvalidRequestBody`, 403 `ScopeNotAllowed`;
 //! 8. ACS: any failure is 502 `UpstreamError` with a fixed message.
 //!
+//! JSON in and out: the JSON that arrives (the app token's header and claims, the JWKS, the
+//! request body) is parsed by the host ([`JsonReader`]: `JSON.parse` + serde-wasm-bindgen in the
+//! package, serde_json in the native tests) into the plain `Deserialize` structs of this module;
+//! the answers are `Serialize` structs the host writes (`JSON.stringify`). A parser keeps one
+//! member per name, so repeated names are found by counting the members of the text
+//! ([`count_text_members`]) against those of the parsed value ([`MemberCount`]).
+//!
 //! App tokens: `HS256` is verified here (HMAC-SHA256 over the raw UTF-8 bytes of
 //! `AUTH_JWT_SECRET`, constant-time comparison) and only when that secret is configured; `RS256`
 //! and `ES256` only against keys of `AUTH_JWKS_URL` of the matching type (RSA ≥ 2048 bits, EC
@@ -713,9 +720,10 @@ fn read_object<R: JsonReader, T: DeserializeOwned>(
     if !parsed.object {
         return Err(ReadError::NotObject);
     }
-    let value: IfObject<T> = reader.read(&parsed_value).ok_or(ReadError::NotJson)?;
+    // An object (checked above): read as a struct, member by member.
+    let value: T = reader.read(&parsed_value).ok_or(ReadError::NotJson)?;
     Ok(ReadObject {
-        value: value.0.ok_or(ReadError::NotObject)?,
+        value,
         text: text_count,
         parsed,
     })
@@ -1730,8 +1738,8 @@ pub fn verify_token<R: JsonReader>(
 /// three million years) either side of the epoch.
 const NUMERIC_DATE_LIMIT_MS: i128 = 100_000_000_000_000_000;
 
-/// `floor(seconds × 1000)`, exactly (no rounding of the product), when it is within
-/// ±[`NUMERIC_DATE_LIMIT_MS`].
+/// `floor(seconds × 1000)`, exactly (no rounding of the product), when it is within ±10^17
+/// (10^14 seconds, about three million years, either side of the epoch).
 pub fn seconds_to_ms_floor(seconds: f64) -> Option<i64> {
     if !seconds.is_finite() {
         return None;
