@@ -3,7 +3,7 @@
 // official SDK (@azure/communication-identity), measured in the same run. Writes bench/results.json,
 // bench/charts/*.svg and BENCHMARKS.md. See BENCHMARKS.md for the method.
 //
-//   node bench/run.mjs [--quick] [--only size,signing,native,roundtrip,cold,edge,edge-runtimes] [--no-report | --report | --merge]
+//   node bench/run.mjs [--quick] [--only size,areas,baseline,signing,native,roundtrip,cold,edge,edge-runtimes] [--no-report | --report | --merge]
 //
 // `--merge` (with --only): the phases measured replace theirs in the committed bench/results.json,
 // the others keep their committed numbers, and BENCHMARKS.md is regenerated from the merged file.
@@ -16,6 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as buildPkg, isStale } from '../scripts/build.mjs';
 import { measureSize } from './size.mjs';
+import { measureAreas } from './areas.mjs';
+import { measureBaseline, prepareBaseline } from './baseline.mjs';
 import { signingChromium, signingNative, signingRuntimes } from './signing.mjs';
 import { measureRoundTrips } from './roundtrip.mjs';
 import { bundleWorkers, coldChromium, coldProcesses, coldWorkerd } from './coldstart.mjs';
@@ -99,10 +101,15 @@ async function main() {
   const webDir = join(work, 'web');
   rmSync(webDir, { recursive: true, force: true });
 
-  // 1. Size (also bundles the apps that the browser phases serve).
+  // 1. Size (also bundles the apps that the browser phases serve), and each binary by area.
   results.size = await phase('size', () => measureSize({ benchDir, pkgDir, outDir: webDir }));
+  if (want('areas')) {
+    results.areas = await phase('size: binaries by area (twiggy)', () => measureAreas({ root, work: join(work, 'areas') }));
+    if (results.areas.skipped) log(`size by area skipped: ${results.areas.skipped}`);
+  }
+  if (want('baseline')) await prepareBaseline({ benchDir, webDir });
 
-  const needWeb = want('signing') || want('cold') || want('size');
+  const needWeb = want('signing') || want('cold') || want('size') || want('baseline');
   let web = null;
   if (needWeb) {
     await bundlePages(benchDir, webDir);
@@ -123,7 +130,8 @@ async function main() {
       emulator = await startEmulatorProcess(root);
     }
 
-    // The size benchmark's two apps must work: each creates a user and a token in Chromium.
+    // The size benchmark's apps must work: the client apps each create a user and a token in
+    // Chromium; the signing apps sign the same request alike (the SDK's date given to ours).
     if (want('size') && web && emulator && !results.size.error) {
       results.size.appsWork = await phase('size: apps run', async () => {
         const out = {};
@@ -133,8 +141,30 @@ async function main() {
             return page.evaluate(() => document.body.dataset.ok === 'true' && document.body.dataset.user.startsWith('8:acs:'));
           });
         }
+        const key = emulator.connectionString.match(/accesskey=([^;]+)/i)[1];
+        const signed = {};
+        for (const app of ['ours-sign-app', 'sdk-sign-app']) {
+          signed[app] = await withPage(web, `${app}.html#key=${encodeURIComponent(key)}`, async (page) => {
+            await page.waitForFunction(() => document.body?.dataset.ok !== undefined, null, { timeout: 30_000 });
+            return page.evaluate(() => document.body.dataset.ok === 'true' && JSON.parse(document.body.dataset.signed));
+          });
+        }
+        const { signRequest } = await import('acs-identity/sign');
+        const sdkHeaders = signed['sdk-sign-app'];
+        const url = `${web.url}/identities?api-version=2025-06-30`;
+        const body = JSON.stringify({ createTokenWithScopes: ['chat'] });
+        const again = sdkHeaders && signRequest({ method: 'POST', url, body, accessKey: key, date: sdkHeaders['x-ms-date'] });
+        out['ours-sign-app'] = Boolean(signed['ours-sign-app']?.authorization?.startsWith('HMAC-SHA256 '));
+        out['sdk-sign-app'] = Boolean(sdkHeaders) && again.authorization === sdkHeaders.authorization;
         return out;
       });
+    }
+
+    // The package as it was before one binary per capability, against the new one in the same run.
+    if (want('baseline')) {
+      results.baseline = await phase('baseline: signing and cold start vs the previous package', () =>
+        measureBaseline({ benchDir, web, signing: PLAN.signing, coldSamples: PLAN.cold.node }),
+      );
     }
 
     // 2. Signing.
@@ -213,7 +243,7 @@ async function main() {
 }
 
 /** Phase name (--only) → its key in results.json. */
-const RESULT_KEYS = { size: 'size', signing: 'signing', native: 'native', roundtrip: 'roundtrip', cold: 'cold', edge: 'edge', 'edge-runtimes': 'edgeRuntimes' };
+const RESULT_KEYS = { size: 'size', areas: 'areas', baseline: 'baseline', signing: 'signing', native: 'native', roundtrip: 'roundtrip', cold: 'cold', edge: 'edge', 'edge-runtimes': 'edgeRuntimes' };
 
 /**
  * The committed results with the phases of this partial run replaced (size only when asked for:

@@ -1,7 +1,9 @@
 // 1. Size: min+gzip bytes of the same browser app (createUserAndToken) bundled with esbuild
 // (--bundle --minify --format=esm --platform=browser), ours (JS + the .wasm it fetches) vs the
-// official SDK; a page that only holds tokens (acs-identity/credential vs the SDK's
-// AzureCommunicationTokenCredential); the package's .wasm alone; the edge Worker bundle (JS + .wasm).
+// official SDK; an app that only signs (acs-identity/sign vs the SDK's access-key policy); a page
+// that only holds tokens (acs-identity/credential vs the SDK's AzureCommunicationTokenCredential);
+// each capability's .wasm alone; the edge Worker bundle (JS + the .wasm it imports). Each app is
+// checked against its budget (BUDGETS).
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -14,6 +16,25 @@ export function sizes(bytes) {
     gzip: gzipSync(bytes, { level: 9 }).length,
     brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
   };
+}
+
+/** The package's binaries, one per capability (scripts/build.mjs). */
+export const BINARIES = {
+  client: 'acs_identity_bg.wasm',
+  sign: 'acs_identity_sign_bg.wasm',
+  worker: 'acs_identity_worker_bg.wasm',
+};
+
+/** Size budgets, gzip -9 bytes of JS plus the .wasm the app loads. */
+export const BUDGETS = {
+  browserApp: { limit: 40_000, what: 'Browser app with the full client (createUserAndToken), JS + .wasm' },
+  signApp: { limit: 12_000, what: 'Browser app that only signs (`acs-identity/sign`), JS + .wasm' },
+  worker: { limit: 70_000, what: 'Edge Worker bundle (`acs-identity/worker`, wrangler-style), JS + .wasm' },
+};
+
+/** The `.wasm` files a bundle imports or fetches (`./name_bg.wasm`). */
+function wasmNamed(text) {
+  return [...new Set([...text.matchAll(/["'`]\.\/(acs_identity\w*_bg\.wasm)/g)].map((m) => m[1]))].sort();
 }
 
 const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
@@ -52,12 +73,23 @@ export async function measureSize({ benchDir, pkgDir, outDir }) {
     return { file: outfile, js: sizes(readFileSync(outfile)), inputs: breakdown(r.metafile, benchDir) };
   };
 
-  const wasmFile = join(pkgDir, 'acs_identity_bg.wasm');
-  const wasm = sizes(readFileSync(wasmFile));
-  copyFileSync(wasmFile, join(outDir, 'acs_identity_bg.wasm'));
+  const binaries = {};
+  for (const [k, f] of Object.entries(BINARIES)) {
+    binaries[k] = sizes(readFileSync(join(pkgDir, f)));
+    copyFileSync(join(pkgDir, f), join(outDir, f));
+  }
+  /** The JS of an app plus every .wasm it names (its loader fetches or imports them), each compressed alone. */
+  const withWasm = (app) => {
+    const files = wasmNamed(readFileSync(app.file, 'utf8'));
+    const wasm = files.map((f) => sizes(readFileSync(join(pkgDir, f)))).reduce(sum, { raw: 0, gzip: 0, brotli: 0 });
+    return { js: app.js, wasm, wasmFiles: files, total: sum(app.js, wasm), inputs: app.inputs };
+  };
 
   const ours = await browser('ours-browser-app');
   const sdk = await browser('sdk-browser-app');
+  // An app that signs requests for its own calls to ACS: signing alone.
+  const oursSign = await browser('ours-sign-app');
+  const sdkSign = await browser('sdk-sign-app');
   // A page that only holds tokens (calling / chat): the credential alone, no client and no key.
   const oursCredential = await browser('ours-credential-app');
   const sdkCredential = await browser('sdk-credential-app');
@@ -78,22 +110,28 @@ export async function measureSize({ benchDir, pkgDir, outDir }) {
     metafile: true,
     logLevel: 'error',
   });
-  copyFileSync(wasmFile, join(workerDir, 'acs_identity_bg.wasm'));
-  const workerJs = sizes(readFileSync(workerFile));
+  for (const f of wasmNamed(readFileSync(workerFile, 'utf8'))) copyFileSync(join(pkgDir, f), join(workerDir, f));
+  const worker = withWasm({ file: workerFile, js: sizes(readFileSync(workerFile)), inputs: breakdown(wr.metafile, benchDir) });
+
+  const browserApp = withWasm(ours);
+  const signApp = withWasm(oursSign);
+  const credentialApp = withWasm(oursCredential);
+  const measured = { browserApp, signApp, worker };
+  const budgets = Object.fromEntries(
+    Object.entries(BUDGETS).map(([k, b]) => [k, { ...b, gzip: measured[k].total.gzip, met: measured[k].total.gzip <= b.limit }]),
+  );
 
   return {
     method:
-      'esbuild --bundle --minify --format=esm --platform=browser of bench/apps/*-browser-app.mjs; gzip level 9 and brotli quality 11 of each file; ours = JS bundle + the .wasm it fetches, each compressed on its own (as served).',
-    browserApp: {
-      ours: { js: ours.js, wasm, total: sum(ours.js, wasm), inputs: ours.inputs },
-      sdk: { js: sdk.js, total: sdk.js, inputs: sdk.inputs },
-    },
-    credentialApp: {
-      ours: { js: oursCredential.js, total: oursCredential.js, inputs: oursCredential.inputs },
-      sdk: { js: sdkCredential.js, total: sdkCredential.js, inputs: sdkCredential.inputs },
-    },
-    wasm,
-    worker: { js: workerJs, wasm, total: sum(workerJs, wasm), inputs: breakdown(wr.metafile, benchDir), file: workerFile },
+      'esbuild --bundle --minify --format=esm --platform=browser of bench/apps/*-app.mjs; gzip level 9 and brotli quality 11 of each file; ours = JS bundle + each .wasm it fetches, each compressed on its own (as served).',
+    browserApp: { ours: browserApp, sdk: { js: sdk.js, total: sdk.js, inputs: sdk.inputs } },
+    signApp: { ours: signApp, sdk: { js: sdkSign.js, total: sdkSign.js, inputs: sdkSign.inputs } },
+    credentialApp: { ours: credentialApp, sdk: { js: sdkCredential.js, total: sdkCredential.js, inputs: sdkCredential.inputs } },
+    // The client's binary (what `acs-identity` loads); every binary in `binaries`.
+    wasm: binaries.client,
+    binaries,
+    budgets,
+    worker: { ...worker, file: workerFile },
     files: { ours: ours.file, sdk: sdk.file, worker: workerFile },
   };
 }

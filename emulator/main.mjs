@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isBase64 } from './auth.mjs';
+import { closeMatches } from './difflib.mjs';
 import { isLoopbackHost, normalizeOrigin, startEmulator } from './server.mjs';
 
 export const PROG = 'acs-identity emulator';
@@ -56,29 +57,10 @@ const BOOL_FLAGS = { '--faults': 'faults', '--quiet': 'quiet', '--help': 'help',
 const SECRET_LIKE = /accesskey=|eyJ[A-Za-z0-9_-]{8,}\.|signature=/i;
 const echo = (v) => (SECRET_LIKE.test(v) ? 'REDACTED' : v);
 
-/** difflib's SequenceMatcher ratio (as the acs-identity CLI uses for its suggestions). */
-function similarity(a, b) {
-  const matching = (x, y) => {
-    let best = 0;
-    let xi = 0;
-    let yi = 0;
-    for (let i = 0; i < x.length; i++) {
-      for (let j = 0; j < y.length; j++) {
-        let k = 0;
-        while (i + k < x.length && j + k < y.length && x[i + k] === y[j + k]) k++;
-        if (k > best) [best, xi, yi] = [k, i, j];
-      }
-    }
-    return best === 0 ? 0 : best + matching(x.slice(0, xi), y.slice(0, yi)) + matching(x.slice(xi + best), y.slice(yi + best));
-  };
-  return a.length + b.length === 0 ? 1 : (2 * matching(a, b)) / (a.length + b.length);
-}
-
 /** The closest known flag to a mistyped one (ratio ≥ 0.7, as difflib.get_close_matches). */
 export function suggestFlag(name) {
   const known = [...Object.keys(VALUE_FLAGS), ...Object.keys(BOOL_FLAGS)].filter((f) => f.startsWith('--'));
-  const best = known.map((f) => ({ f, r: similarity(name, f) })).sort((x, y) => y.r - x.r)[0];
-  return best && best.r >= 0.7 ? best.f : undefined;
+  return closeMatches(name, known, { n: 1 })[0];
 }
 
 /**

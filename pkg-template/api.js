@@ -1,34 +1,14 @@
-// The public API, shared by every entry point. Loaders instantiate the wasm module first.
+// The public API of `acs-identity` (the client binary, acs_identity_bg.wasm), shared by its
+// loaders (browser.js, node.js, workerd.js, edge-light.js) and slim.js, which instantiate the wasm
+// module first.
 import { __signFast, signRequest as signRequestFull, CommunicationIdentityClient as WasmClient } from './acs_identity.js';
+import { fastSigner } from './fast-sign.js';
 
 export { AcsIdentityError, isAcsIdentityError } from './errors.js';
 export { parseConnectionString, decodeAccessToken } from './acs_identity.js';
 export { AcsTokenCredential, tokenRefresher } from './credential.js';
 
-/**
- * Signs a request (see index.d.ts). The common shape — string method, URL, body and access key,
- * the time absent, a Date or milliseconds — takes a fast path that passes plain strings to the
- * wasm module; every other shape (and every error) goes through the full argument reader.
- */
-export function signRequest(options) {
-  if (options !== null && typeof options === 'object' && options.connectionString === undefined) {
-    const { method, url, body, accessKey, date } = options;
-    const ms = date === undefined ? Date.now() : date instanceof Date ? date.getTime() : date;
-    if (
-      typeof method === 'string' &&
-      typeof url === 'string' &&
-      typeof accessKey === 'string' &&
-      (body === undefined || typeof body === 'string') &&
-      typeof ms === 'number'
-    ) {
-      const s = __signFast(method, url, body ?? '', accessKey, ms);
-      const i = s.indexOf('\n');
-      const j = s.indexOf('\n', i + 1);
-      return { 'x-ms-date': s.slice(0, i), 'x-ms-content-sha256': s.slice(i + 1, j), authorization: s.slice(j + 1) };
-    }
-  }
-  return signRequestFull(options);
-}
+export const signRequest = fastSigner(__signFast, signRequestFull);
 
 const capture = Error.captureStackTrace;
 

@@ -1,6 +1,6 @@
 export * from './index.js';
 
-/** What `init` accepts: where or what the `acs_identity_bg.wasm` is. */
+/** What `init` accepts: where or what the client's `acs_identity_bg.wasm` is. */
 export type WasmSource =
   | URL
   | string

@@ -1,8 +1,10 @@
 // Entry for hosting the .wasm yourself: call `await init(source)` once before anything else.
-import initGlue, { initSync as initGlueSync } from './acs_identity.js';
+// It loads the client's binary, acs_identity_bg.wasm.
+import initGlue, { __setErrorClass, initSync as initGlueSync } from './acs_identity.js';
 import * as api from './api.js';
 import { AcsIdentityError } from './errors.js';
-import { afterInit } from './internal.js';
+
+const afterInit = () => __setErrorClass(AcsIdentityError);
 
 let ready;
 let loaded = false;

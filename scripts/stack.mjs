@@ -266,7 +266,8 @@ async function bundleWorker(dir) {
     external: ['*.wasm'],
     logLevel: 'silent',
   });
-  copyFileSync(join(pkg, 'acs_identity_bg.wasm'), join(dir, 'acs_identity_bg.wasm'));
+  // acs-identity/worker loads the endpoint's binary alone.
+  copyFileSync(join(pkg, 'acs_identity_worker_bg.wasm'), join(dir, 'acs_identity_worker_bg.wasm'));
   return scriptPath;
 }
 
@@ -280,7 +281,7 @@ const trimSlash = (u) => String(u).replace(/\/$/, '');
  *   connectionString: string, notes: string[], close(): Promise<void> }>}
  */
 export async function startStack({ ports = {} } = {}) {
-  for (const f of ['browser.js', 'worker.js', 'worker-workerd.js', 'acs_identity_bg.wasm']) {
+  for (const f of ['browser.js', 'worker.js', 'worker-workerd.js', 'acs_identity_bg.wasm', 'acs_identity_worker_bg.wasm']) {
     if (!existsSync(join(pkg, f))) throw new Error(`pkg/${f} is missing: build the package first (npm run build)`);
   }
   if (!existsSync(join(www, 'index.html'))) throw new Error('www/index.html is missing');

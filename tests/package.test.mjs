@@ -1,7 +1,8 @@
 // The built package as npm would publish it: `npm publish --dry-run` prints no warning (and, with
 // --offline, contacts no registry: a stub registry on loopback counts connections), and
 // `npm pack` ships exactly what the exports map (and the bin) can reach, plus README, LICENSE,
-// CHANGELOG, package.json and the wrangler.toml template.
+// CHANGELOG, package.json and the wrangler.toml template; each capability's entry names its own
+// binary (and glue) alone.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,7 +115,31 @@ describe('the packed package', () => {
     assert.deepEqual([...packed].filter((f) => !expected.has(f)).sort(), [], 'packed but not reachable');
     assert.deepEqual([...expected].filter((f) => !packed.has(f)).sort(), [], 'reachable but not packed');
     assert.ok(!packed.has('acs_identity.d.ts'), "wasm-bindgen's internal declarations are not shipped");
+    // One binary per capability, each with its glue, exported for apps that host the .wasm.
+    for (const name of ['acs_identity', 'acs_identity_sign', 'acs_identity_worker']) {
+      for (const f of [`${name}.js`, `${name}_bg.wasm`]) assert.ok(packed.has(f), `${f} is packed`);
+      assert.equal(manifest.exports[`./${name}_bg.wasm`], `./${name}_bg.wasm`);
+    }
+    assert.deepEqual([...packed].filter((f) => f.endsWith('.wasm')).sort(), ['acs_identity_bg.wasm', 'acs_identity_sign_bg.wasm', 'acs_identity_worker_bg.wasm']);
     assert.equal(connections, 0);
+  });
+
+  test('acs-identity/sign and acs-identity/worker have the export conditions of acs-identity', () => {
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+    const conditions = (entry) => Object.keys(manifest.exports[entry]);
+    assert.deepEqual(conditions('./sign'), conditions('.'));
+    assert.deepEqual(conditions('./worker'), conditions('.'));
+    assert.equal(manifest.exports['./sign'].types, './sign.d.ts');
+    // Each loader instantiates its capability's binary and imports no other capability's glue.
+    const glues = { '.': 'acs_identity', './sign': 'acs_identity_sign', './worker': 'acs_identity_worker' };
+    for (const [entry, glue] of Object.entries(glues)) {
+      for (const [condition, file] of Object.entries(manifest.exports[entry])) {
+        if (condition === 'types') continue;
+        const text = readFileSync(join(pkg, file), 'utf8');
+        const named = [...text.matchAll(/['"]\.\/(acs_identity\w*)(?:_bg\.wasm(?:\?module)?|\.js)['"]/g)].map((m) => m[1].replace(/_bg$/, ''));
+        assert.deepEqual([...new Set(named)], [glue], `${file} (${entry}, ${condition}) names ${glue} alone`);
+      }
+    }
   });
 
   test('manifest, licence and changelog are ready to publish', () => {

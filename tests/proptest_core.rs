@@ -1,21 +1,28 @@
 //! Property tests of the core against oracles written here from the wire contract
 //! (`/work/shared/acs-identity-api.md`): §4 signing (HMAC-SHA256 recomputed with `hmac` / `sha2`,
-//! plus the public vectors), §5 connection strings, §7 raw ids and the RFC 1123 / ISO 8601 dates.
+//! plus the public vectors), the base64 each input accepts (access keys, ACS token parts, app
+//! token parts, against an RFC 4648 decoder written here), §5 connection strings, §7 raw ids and
+//! the RFC 1123 / ISO 8601 dates.
 //! Properties already covered inside `src/core/*` (raw-id round trips, JSON round trips) are not
 //! repeated here.
 #![cfg(not(target_arch = "wasm32"))]
 
+use acs_identity::core::access_token::{decode_base64url, split_jwt};
 use acs_identity::core::connection_string::ConnectionString;
 use acs_identity::core::date::{
     format_iso8601_service, format_python_utc, format_rfc1123, parse_iso8601_ms, parse_rfc1123,
     MAX_UNIX_MS, MIN_UNIX_MS,
 };
+use acs_identity::core::endpoint::{
+    verify_token, Binding, Config, HandlerOptions, JsonReader, KvBinding,
+};
+use acs_identity::core::error::ErrorKind;
 use acs_identity::core::identifiers::{
     parse_raw_id, validate_communication_user_id, Cloud, Identifier,
 };
 use acs_identity::core::signing::{sign_request, AccessKey};
 use acs_identity::core::url::Url;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use proptest::prelude::*;
@@ -282,6 +289,259 @@ proptest! {
         let bare = AccessKey::from_base64(&STANDARD_NO_PAD.encode(&key)).unwrap();
         prop_assert_eq!(padded.bytes(), &key[..]);
         prop_assert_eq!(bare.bytes(), &key[..]);
+    }
+}
+
+// ---- base64 (RFC 4648) at the inputs ---------------------------------------------------------
+
+const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// RFC 4648 decoding, bit by bit: `url` picks the §5 alphabet (else §4), `padding` accepts `=`
+/// after the last symbols (canonical or shorter), `loose_bits` accepts non-zero bits after the
+/// last whole byte (as `atob` does). `None` when the text is refused.
+fn rfc4648_decode(text: &str, url: bool, padding: bool, loose_bits: bool) -> Option<Vec<u8>> {
+    let alphabet = if url { URL_ALPHABET } else { STD_ALPHABET };
+    let symbols = text.trim_end_matches('=');
+    let pad = text.len() - symbols.len();
+    let rem = symbols.len() % 4;
+    if rem == 1 || (pad > 0 && (!padding || rem == 0 || rem + pad > 4)) {
+        return None;
+    }
+    let (mut acc, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for b in symbols.bytes() {
+        let v = alphabet.iter().position(|&a| a == b)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (loose_bits || acc == 0).then_some(out)
+}
+
+/// The access key rule (§5): surrounding whitespace ignored, standard alphabet, `=` padding absent
+/// or canonical, canonical last symbol, at least one byte.
+fn key_model(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    let padded = text.ends_with('=');
+    if padded && text.len() % 4 != 0 {
+        return None;
+    }
+    rfc4648_decode(text, false, true, false).filter(|b| !b.is_empty())
+}
+
+/// Text near base64: symbols of both alphabets, padding, whitespace and a few characters of
+/// neither (no `.`, so that the text stays one part of a JWT).
+fn near_base64() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            8 => prop::sample::select(STD_ALPHABET.to_vec()).prop_map(char::from),
+            2 => prop::sample::select(vec!['-', '_', '=']),
+            1 => prop::sample::select(vec![' ', '\n', '!', '~', 'é']),
+        ],
+        0..14,
+    )
+    .prop_map(|c| c.into_iter().collect())
+}
+
+/// A valid standard encoding of `bytes`, maybe with a non-canonical last symbol (`flip`), in the
+/// URL alphabet (`url`), with 0 to 2 `=` appended.
+fn encoding_variant(bytes: &[u8], flip: bool, url: bool, pad: usize) -> String {
+    let mut text = STANDARD_NO_PAD.encode(bytes);
+    if flip && text.len() % 4 != 0 {
+        let last = text.pop().unwrap() as u8;
+        let i = STD_ALPHABET.iter().position(|&c| c == last).unwrap();
+        text.push(char::from(STD_ALPHABET[(i + 1) % 64]));
+    }
+    if url {
+        text = text.replace('+', "-").replace('/', "_");
+    }
+    text + &"=".repeat(pad)
+}
+
+/// A syntactically valid ACS token whose part `part` (0, 1, 2) is `text`.
+fn acs_token_with(part: usize, text: &str) -> String {
+    let mut parts = [
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(br#"{"skypeid":"acs:1","exp":1750000000}"#),
+        URL_SAFE_NO_PAD.encode([7u8; 32]),
+    ];
+    parts[part] = text.to_string();
+    parts.join(".")
+}
+
+/// The endpoint's JSON reader in native tests (the package's is `JSON.parse` + serde-wasm-bindgen).
+struct SerdeJson;
+
+impl JsonReader for SerdeJson {
+    type Value = serde_json::Value;
+    fn parse(&self, text: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(text).ok()
+    }
+    fn read<T: serde::de::DeserializeOwned>(&self, value: &serde_json::Value) -> Option<T> {
+        T::deserialize(value).ok()
+    }
+}
+
+/// An endpoint configuration that verifies HS256 app tokens.
+fn hs256_config() -> Config {
+    let lookup = |name: &str| match name {
+        "ACS_CONNECTION_STRING" => {
+            Binding::Text("endpoint=https://acs.example.com/;accesskey=c2VjcmV0LWtleQ==".into())
+        }
+        "AUTH_JWT_SECRET" => Binding::Text("0123456789abcdef0123456789abcdef-hs256".into()),
+        _ => Binding::Missing,
+    };
+    Config::from_bindings(&lookup, KvBinding::Missing, &HandlerOptions::default()).unwrap()
+}
+
+/// Whether the endpoint refuses an app token whose part `part` is `text` as not canonical
+/// base64url (it may still refuse it for another reason, e.g. its signature).
+fn app_token_refused_as_base64(config: &Config, part: usize, text: &str) -> bool {
+    let mut parts = [
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(br#"{"sub":"user-1","exp":1750000000}"#),
+        URL_SAFE_NO_PAD.encode([7u8; 32]),
+    ];
+    parts[part] = text.to_string();
+    let name = ["header", "payload", "signature"][part];
+    match verify_token(config, &parts.join("."), &SerdeJson) {
+        Ok(_) => false,
+        Err(r) => {
+            let refused = r.message.contains("not canonical base64url");
+            assert!(!refused || r.message.contains(name), "{}", r.message);
+            assert!(!refused || r.code == "InvalidToken", "{}", r.code);
+            refused
+        }
+    }
+}
+
+/// What each input makes of `text`: the key is accepted with the model's bytes or refused as not
+/// base64; an ACS token's signature part decodes to the lenient model's bytes, its header is
+/// refused as base64url exactly when that model refuses it; an app token's parts are refused as
+/// base64url exactly when the strict model (no padding, canonical last symbol) refuses them.
+fn check_inputs(text: &str, config: &Config) -> Result<(), TestCaseError> {
+    match (AccessKey::from_base64(text), key_model(text)) {
+        (Ok(key), Some(bytes)) => prop_assert_eq!(key.bytes(), &bytes[..]),
+        (Err(e), None) => prop_assert_eq!(e.kind, ErrorKind::InvalidAccessKey),
+        (got, want) => prop_assert!(false, "key {:?}: {:?} vs model {:?}", text, got, want),
+    }
+
+    let lenient = rfc4648_decode(text, true, true, true);
+    prop_assert_eq!(decode_base64url(text), lenient.clone(), "{:?}", text);
+    match split_jwt(&acs_token_with(2, text)) {
+        Ok(parts) => prop_assert_eq!(Some(parts.signature), lenient.clone(), "{:?}", text),
+        Err(e) => {
+            prop_assert!(lenient.is_none(), "{:?}: {}", text, e.message);
+            prop_assert!(e.message.contains("signature is not valid base64url"));
+        }
+    }
+    let refused = split_jwt(&acs_token_with(0, text))
+        .err()
+        .is_some_and(|e| e.message.contains("header is not valid base64url"));
+    prop_assert_eq!(refused, lenient.is_none(), "{:?}", text);
+
+    let strict = rfc4648_decode(text, true, false, false);
+    for part in 0..3 {
+        prop_assert_eq!(
+            app_token_refused_as_base64(config, part, text),
+            strict.is_none(),
+            "part {} {:?}",
+            part,
+            text
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn inputs_read_base64_as_rfc4648(text in near_base64()) {
+        check_inputs(&text, &hs256_config())?;
+    }
+
+    #[test]
+    fn inputs_read_encodings_as_rfc4648(
+        bytes in prop::collection::vec(any::<u8>(), 0..40),
+        flip in any::<bool>(),
+        url in any::<bool>(),
+        pad in 0usize..3,
+        space in any::<bool>(),
+    ) {
+        let text = encoding_variant(&bytes, flip, url, pad);
+        let text = if space { format!(" {text}\n") } else { text };
+        let config = hs256_config();
+        check_inputs(&text, &config)?;
+        // A valid encoding of the key is always its key.
+        if !flip && !url && !bytes.is_empty() && pad == (3 - bytes.len() % 3) % 3 {
+            let key = AccessKey::from_base64(&text).unwrap();
+            prop_assert_eq!(key.bytes(), &bytes[..]);
+        }
+    }
+}
+
+#[test]
+fn base64_vectors() {
+    // RFC 4648 §10, padded and not, in each input.
+    let config = hs256_config();
+    for (plain, encoded) in [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ] {
+        let unpadded = encoded.trim_end_matches('=');
+        for text in [encoded, unpadded] {
+            assert_eq!(decode_base64url(text).as_deref(), Some(plain.as_bytes()));
+            let parts = split_jwt(&acs_token_with(2, text)).unwrap();
+            assert_eq!(parts.signature, plain.as_bytes());
+            if !plain.is_empty() {
+                assert_eq!(
+                    AccessKey::from_base64(text).unwrap().bytes(),
+                    plain.as_bytes()
+                );
+            }
+        }
+        for part in 0..3 {
+            assert_eq!(
+                app_token_refused_as_base64(&config, part, encoded),
+                encoded != unpadded
+            );
+            assert!(!app_token_refused_as_base64(&config, part, unpadded));
+        }
+    }
+    // The alphabets: `+/` for keys, `-_` for tokens.
+    assert_eq!(
+        AccessKey::from_base64("+/8=").unwrap().bytes(),
+        &[0xfb, 0xff]
+    );
+    assert_eq!(decode_base64url("-_8").as_deref(), Some(&[0xfb, 0xff][..]));
+    assert!(AccessKey::from_base64("-_8=").is_err());
+    assert_eq!(decode_base64url("+/8"), None);
+    assert!(app_token_refused_as_base64(&config, 2, "+/8"));
+    // ACS tokens are read like `atob`: shorter padding and non-zero trailing bits pass.
+    assert_eq!(decode_base64url("Zg=").as_deref(), Some(&b"f"[..]));
+    assert_eq!(decode_base64url("Zh").as_deref(), Some(&b"f"[..]));
+    for bad in ["Z", "Z===", "Zg===", "Zm9v=", "=", "Zg=A", "Zm9v Yg", " Zg"] {
+        assert_eq!(decode_base64url(bad), None, "{bad}");
+        assert!(split_jwt(&acs_token_with(0, bad)).is_err(), "{bad}");
+    }
+    // App tokens are not: no padding, no stray bits.
+    for bad in ["Zg=", "Zg==", "Zh", "Zm9vYh", "Z"] {
+        for part in 0..3 {
+            assert!(
+                app_token_refused_as_base64(&config, part, bad),
+                "{part} {bad}"
+            );
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 // The runtime matrix: the same cases (tests/runtimes/cases.mjs) run against the packed package,
-// imported by name, in Node, Deno, Bun, workerd (Miniflare) and headless Chromium.
+// imported by name (`acs-identity` and `acs-identity/sign`), in Node, Deno, Bun, workerd
+// (Miniflare) and headless Chromium.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,8 +45,10 @@ function parseResults(runtime, r) {
 
 const consumer = prepareConsumer();
 cpSync(join(root, 'tests', 'runtimes'), consumer, { recursive: true });
-// The case list, from the consumer's copy (its modules import `acs-identity` by name).
-const { cases } = await import(pathToFileURL(join(consumer, 'cases.mjs')).href);
+// The case list, from the consumer's copy (its modules import `acs-identity` by name): the cases of
+// `acs-identity`, then those of `acs-identity/sign`.
+const { cases: mainCases, signCases } = await import(pathToFileURL(join(consumer, 'cases.mjs')).href);
+const cases = [...mainCases, ...signCases];
 const emulator = await maybeStartEmulator();
 const ctx = emulator
   ? { emulator: { connectionString: emulator.connectionString, endpoint: emulator.endpoint, url: emulator.url } }

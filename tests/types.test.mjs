@@ -1,6 +1,6 @@
 // The shipped .d.ts type-check strict consumers (tsc --noEmit) in a project that installed the
 // packed package by name: the main entry and the client (consumer.ts), the credential
-// (credential.ts), acs-identity/worker (worker.ts) and acs-identity/emulator (emulator.ts); then
+// (credential.ts), acs-identity/sign (sign.ts), acs-identity/worker (worker.ts) and acs-identity/emulator (emulator.ts); then
 // toNodeListener against node's own types (worker-node.ts, with @types/node). Each @ts-expect-error must be an error.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareConsumer, root } from './support/consumer.mjs';
 
-const FILES = ['consumer.ts', 'credential.ts', 'worker.ts', 'emulator.ts'];
+const FILES = ['consumer.ts', 'sign.ts', 'credential.ts', 'worker.ts', 'emulator.ts'];
 
 /** Copies `files` from tests/types into a fresh folder of the consumer project and runs tsc there. */
 function typeCheck(t, name, files, extraOptions) {

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, COLORS } from './charts.mjs';
 import { fmt } from './stats.mjs';
+import { BUDGETS } from '../size.mjs';
 
 const TARGETS = {
-  bundleGzip: 12_000,
   signChromium: 10,
   signNode: 2,
   nativeWithin: 3,
@@ -55,12 +55,23 @@ function charts(r, dir) {
               { label: '@azure/communication-identity', value: s.total.gzip, color: COLORS.sdk },
             ],
           },
+          ...(ok(r.size.signApp)
+            ? [
+                {
+                  label: 'Browser app that only signs (acs-identity/sign)',
+                  bars: [
+                    { label: 'acs-identity/sign (JS + wasm)', value: r.size.signApp.ours.total.gzip, segments: [{ value: r.size.signApp.ours.js.gzip, color: COLORS.alt, label: 'JS' }, { value: r.size.signApp.ours.wasm.gzip, color: COLORS.ours, label: 'wasm' }] },
+                    { label: 'SDK access-key policy', value: r.size.signApp.sdk.total.gzip, color: COLORS.sdk },
+                  ],
+                },
+              ]
+            : []),
           {
             label: 'Edge Worker bundle (acs-identity/worker)',
             bars: [{ label: 'acs-identity (JS + wasm)', value: w.total.gzip, segments: [{ value: w.js.gzip, color: COLORS.alt, label: 'JS' }, { value: w.wasm.gzip, color: COLORS.ours, label: 'wasm' }] }],
           },
         ],
-        targets: [{ value: TARGETS.bundleGzip, label: 'target 12,000' }],
+        targets: Object.values(BUDGETS).map((b) => ({ value: b.limit, label: `budget ${n0(b.limit)}` })),
         legend: [{ label: 'our JS', color: COLORS.alt }, { label: 'our .wasm', color: COLORS.ours }, { label: 'SDK', color: COLORS.sdk }],
       }),
     );
@@ -262,12 +273,14 @@ const HOSTS = {
 /** The verdicts of the targets, from one run's results. */
 export function targets(r) {
   const t = [];
-  const size = ok(r.size) ? r.size.browserApp : null;
-  t.push({
-    what: 'Browser bundle (createUserAndToken app, JS + wasm) ≤ 12,000 B gzip',
-    value: size ? `${n0(size.ours.total.gzip)} B (SDK ${n0(size.sdk.total.gzip)} B)` : '–',
-    ok: size ? size.ours.total.gzip <= TARGETS.bundleGzip : undefined,
-  });
+  for (const [key, b] of Object.entries(budgetsOf(r))) {
+    const sdk = ok(r.size) ? r.size[key]?.sdk?.total?.gzip : undefined;
+    t.push({
+      what: `${b.what} ≤ ${n0(b.limit)} B gzip`,
+      value: Number.isFinite(b.gzip) ? `${n0(b.gzip)} B${Number.isFinite(sdk) ? ` (SDK ${n0(sdk)} B)` : ''}` : '–',
+      ok: Number.isFinite(b.gzip) ? b.gzip <= b.limit : undefined,
+    });
+  }
   const sc = r.signing?.chromium;
   t.push({ what: 'Signing ≥ 10× the SDK in Chromium', value: ok(sc) ? ratio(sc.ratio) : '–', ok: ok(sc) ? sc.ratio.median >= TARGETS.signChromium : undefined });
   const sn = r.signing?.runtimes?.node;
@@ -289,7 +302,25 @@ export function targets(r) {
     value: ok(cn) ? `${fmt(cn.ours.importAndSignMs.median, 3)} ms (${fmt(cn.ours.sinceOriginMs.median, 3)} ms since process start)` : '–',
     ok: ok(cn) ? cn.ours.importAndSignMs.median <= TARGETS.coldNodeMs : undefined,
   });
+  for (const [key, what] of [['signingNode', 'Signing speed in Node'], ['signingChromium', 'Signing speed in Chromium'], ['coldNode', 'Import → first signature in Node']]) {
+    const b = r.baseline?.[key];
+    t.push({
+      what: `${what} ≥ 90% of the previous package’s (same run)`,
+      value: ok(b) ? `${ratio(b.ratio)} the previous package’s${key === 'coldNode' ? ' speed (its time / ours)' : ''}` : '–',
+      ok: ok(b) ? b.ratio.median >= (r.baseline.floor ?? 0.9) : undefined,
+    });
+  }
   return t;
+}
+
+/** The size budgets with this run's bytes: `{ browserApp, signApp, worker }` → `{ what, limit, gzip }`. */
+function budgetsOf(r) {
+  const out = {};
+  for (const [key, b] of Object.entries(BUDGETS)) {
+    const measured = key === 'worker' ? r.size?.worker : r.size?.[key]?.ours;
+    out[key] = { ...b, gzip: ok(r.size) ? measured?.total?.gzip : undefined };
+  }
+  return out;
 }
 
 export function writeReport({ results: r, benchDir, root }) {
@@ -318,6 +349,8 @@ export function writeReport({ results: r, benchDir, root }) {
   const rows = [];
   const size = ok(r.size) ? r.size.browserApp : null;
   if (size) rows.push(['Browser app size (JS + wasm, gzip)', `**${fmt(size.ours.total.gzip / size.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(size.ours.total.gzip)} B vs ${n0(size.sdk.total.gzip)} B`]);
+  const signApp = ok(r.size) ? r.size.signApp : null;
+  if (signApp) rows.push(['Browser app that only signs (`acs-identity/sign`, gzip)', `**${fmt(signApp.ours.total.gzip / signApp.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(signApp.ours.total.gzip)} B vs ${n0(signApp.sdk.total.gzip)} B`]);
   const cred = ok(r.size) ? r.size.credentialApp : null;
   if (cred) rows.push(['Browser page holding tokens only (credential, gzip)', `**${fmt(cred.ours.total.gzip / cred.sdk.total.gzip, 3)}×** the SDK’s bytes`, `${n0(cred.ours.total.gzip)} B vs ${n0(cred.sdk.total.gzip)} B`]);
   for (const [name, lbl] of [['node', 'Node'], ['deno', 'Deno'], ['bun', 'Bun']]) {
@@ -400,28 +433,84 @@ export function writeReport({ results: r, benchDir, root }) {
     const o = size.ours;
     const s = size.sdk;
     const w = r.size.worker;
+    const sa = r.size.signApp;
+    const ca = r.size.credentialApp;
+    const budgets = budgetsOf(r);
+    const wasmOf = (x) => (x.wasmFiles ? (x.wasmFiles.length ? x.wasmFiles.map((f) => `\`${f}\``).join(', ') : 'no wasm') : '`acs_identity_bg.wasm`');
+    const verdict = (key) => (budgets[key] && Number.isFinite(budgets[key].gzip) ? `≤ ${n0(budgets[key].limit)}: ${met(budgets[key].gzip <= budgets[key].limit)}` : '–');
+    const entryRow = (label, x, sdk, key) => [label, wasmOf(x), n0(x.js.gzip), n0(x.wasm?.gzip ?? 0), n0(x.total.raw), `**${n0(x.total.gzip)}**`, n0(x.total.brotli), sdk ? n0(sdk.total.gzip) : '–', key ? verdict(key) : '–'];
     p(
-      'The same browser app — `new CommunicationIdentityClient(connectionString).createUserAndToken([\'chat\', \'voip\'])` (bench/apps/) — bundled by esbuild with `--bundle --minify --format=esm --platform=browser`. Ours is the JS bundle plus the `.wasm` it fetches, each compressed on its own as a server sends them. gzip level 9; brotli quality 11.' +
-        ` Both apps are also run in Chromium against the emulator: ${r.size.appsWork ? Object.entries(r.size.appsWork).map(([k, x]) => `${k} ${x ? 'works' : '**fails**'}`).join(', ') : 'not checked'}.`,
+      'Each entry loads its own `.wasm` (one binary per capability, the same in every runtime). The same apps for ours and the SDK (bench/apps/), bundled by esbuild with `--bundle --minify --format=esm --platform=browser`: **full client** — `new CommunicationIdentityClient(connectionString).createUserAndToken([\'chat\', \'voip\'])`; **sign only** — one `signRequest` with `acs-identity/sign`, against the SDK’s access-key policy (`createCommunicationAccessKeyCredentialPolicy`); **credential** — a refreshing `AcsTokenCredential` (`acs-identity/credential`, no wasm) against `AzureCommunicationTokenCredential`; the **edge Worker** — `export { default } from \'acs-identity/worker\'` bundled as wrangler does (workerd conditions, minified, the `.wasm` a module import). Ours is the JS bundle plus each `.wasm` it loads, each compressed on its own as a server sends them. gzip level 9; brotli quality 11; bytes.' +
+        ` Every app is also run in Chromium: ${r.size.appsWork ? Object.entries(r.size.appsWork).map(([k, x]) => `${k} ${x ? 'works' : '**fails**'}`).join(', ') : 'not checked'} (the client apps create a user and a token on the emulator; the signing apps must produce the same \`Authorization\`).`,
       '',
       table(
-        ['', 'raw', 'gzip', 'brotli'],
+        ['app', '.wasm loaded', 'JS gzip', 'wasm gzip', 'total raw', 'total gzip', 'total brotli', 'SDK gzip', 'budget (gzip)'],
         [
-          ['**acs-identity app, total**', n0(o.total.raw), `**${n0(o.total.gzip)}**`, n0(o.total.brotli)],
-          ['— JS bundle', n0(o.js.raw), n0(o.js.gzip), n0(o.js.brotli)],
-          ['— `acs_identity_bg.wasm`', n0(o.wasm.raw), n0(o.wasm.gzip), n0(o.wasm.brotli)],
-          ['**@azure/communication-identity app**', n0(s.total.raw), `**${n0(s.total.gzip)}**`, n0(s.total.brotli)],
-          ['**Edge Worker bundle, total** (`acs-identity/worker`, minified, workerd conditions)', n0(w.total.raw), `**${n0(w.total.gzip)}**`, n0(w.total.brotli)],
-          ['— JS', n0(w.js.raw), n0(w.js.gzip), n0(w.js.brotli)],
-          ['— wasm (the same file)', n0(w.wasm.raw), n0(w.wasm.gzip), n0(w.wasm.brotli)],
+          entryRow('Full client (`acs-identity`)', o, s, 'browserApp'),
+          ...(ok(sa) ? [entryRow('Sign only (`acs-identity/sign`)', sa.ours, sa.sdk, 'signApp')] : []),
+          ...(ok(ca) ? [entryRow('Credential (`acs-identity/credential`)', ca.ours, ca.sdk)] : []),
+          entryRow('Edge Worker (`acs-identity/worker`)', w, null, 'worker'),
         ],
       ),
       '',
+    );
+    if (r.size.binaries) {
+      const entryOf = { client: '`acs-identity` (and `/slim`)', sign: '`acs-identity/sign`', worker: '`acs-identity/worker`' };
+      const fileOf = { client: 'acs_identity_bg.wasm', sign: 'acs_identity_sign_bg.wasm', worker: 'acs_identity_worker_bg.wasm' };
+      p(
+        'The binaries (after `wasm-opt -Oz`):',
+        '',
+        table(['binary', 'loaded by', 'raw', 'gzip', 'brotli'], Object.entries(r.size.binaries).map(([k, x]) => [`\`${fileOf[k] ?? k}\``, entryOf[k] ?? '', n0(x.raw), n0(x.gzip), n0(x.brotli)])),
+        '',
+      );
+    }
+    p(
       img('size', 'size chart'),
       `Minified bytes by input — ours: ${Object.entries(o.inputs).map(([k, x]) => `${k} ${n0(x)}`).join(', ')}; the SDK: ${Object.entries(s.inputs).map(([k, x]) => `${k} ${n0(x)}`).join(', ')}.`,
       '',
     );
   } else p(errOf(r.size), '');
+
+  // ---- 1b. bytes by area -----------------------------------------------------------------------
+  p('### Bytes by area (twiggy)', '');
+  if (r.areas?.binaries) {
+    const bins = Object.entries(r.areas.binaries).filter(([, x]) => ok(x));
+    const TOP = 14;
+    const names = [];
+    for (const [, x] of bins) for (const [a] of x.areas.slice(0, TOP)) if (!names.includes(a)) names.push(a);
+    names.sort((a, b) => (bins.reduce((n, [, x]) => Math.max(n, x.areas.find(([k]) => k === b)?.[1] ?? 0), 0)) - bins.reduce((n, [, x]) => Math.max(n, x.areas.find(([k]) => k === a)?.[1] ?? 0), 0));
+    const cell = (x, a) => n0(x.areas.find(([k]) => k === a)?.[1] ?? 0);
+    const rest = (x) => n0(x.total - x.areas.filter(([k]) => names.includes(k)).reduce((n, [, v]) => n + v, 0));
+    p(
+      `Where each binary’s bytes go: \`twiggy top\` (${r.areas.twiggy ?? 'twiggy'}) of the linked binary that the build keeps for each capability, after \`wasm-bindgen --keep-debug\` and before \`wasm-opt -Oz\` (the last row is the shipped binary, after it), code and data only (DWARF and the name section are not shipped). *ours* is the crate’s own modules; *Rust* its standard library; other rows are dependencies, the data segments (strings and tables) and the JS boundary (exported functions and wasm-bindgen’s shims). Bytes; the ${TOP} largest areas of each binary.`,
+      '',
+      table(
+        ['area', ...bins.map(([k, x]) => `\`${x.file ?? k}\``)],
+        [...names.map((a) => [a, ...bins.map(([, x]) => cell(x, a))]), ['everything else', ...bins.map(([, x]) => rest(x))], ['**total (before wasm-opt)**', ...bins.map(([, x]) => `**${n0(x.total)}**`)], ...(r.size?.binaries ? [['shipped, after `wasm-opt -Oz`', ...bins.map(([k]) => n0(r.size.binaries[k === 'endpoint' ? 'worker' : k]?.raw))]] : [])],
+      ),
+      '',
+    );
+    for (const [k, x] of Object.entries(r.areas.binaries)) if (!ok(x)) p(`${k}: not measured: ${x.error}`, '');
+  } else p(r.areas?.skipped ? `Not measured: ${r.areas.skipped}.` : errOf(r.areas), '');
+
+  // ---- 1c. against the previous package ----------------------------------------------------------
+  p('### Against the previous package', '');
+  if (r.baseline) {
+    const b = r.baseline;
+    const rowsB = [];
+    for (const [key, lbl] of [['signingNode', 'Signing, Node'], ['signingChromium', 'Signing, Chromium']]) {
+      const x = b[key];
+      rowsB.push(ok(x) ? [lbl, `${spread(x.ours)} signatures/s`, `${spread(x.baseline)} signatures/s`, ratio(x.ratio), met(x.met)] : [lbl, errOf(x), '', '', '']);
+    }
+    const c = b.coldNode;
+    rowsB.push(ok(c) ? ['Import → first signature, Node (fresh processes)', `${spread(c.importAndSignMs.ours)} ms`, `${spread(c.importAndSignMs.baseline)} ms`, ratio(c.ratio), met(c.met)] : ['Import → first signature, Node', errOf(c), '', '', '']);
+    p(
+      'The package as it was before it shipped one `.wasm` per capability (bench/baseline/: one binary for every entry) against the current one, in the same run, sampled alternately: signing (`signRequest`, the request of the signing benchmark) and, in fresh Node processes, the import of `acs-identity` plus the first signature. The ratio is the current package’s speed over the previous one’s (for the cold start, the previous time over the current time); each must stay at 90% or more.',
+      '',
+      table(['', 'current package', 'previous package', 'ratio (p10–p90)', '≥ 90%'], rowsB),
+      '',
+    );
+  } else p('Not measured in this run (`node bench/run.mjs --only baseline`).', '');
 
   // ---- 2. signing ------------------------------------------------------------------------------
   p(

@@ -77,3 +77,28 @@ export async function measureInterleaved(cases, { samples = 15, sampleMs = 100, 
   }
   return { opsPerSec: out, batch };
 }
+
+/**
+ * The current package's `signRequest` against the previous one's (bench/baseline/): the same call,
+ * which must give the same headers.
+ */
+export function baselineCases(signRequest, baselineSign) {
+  let sink;
+  const call = (sign) => ({
+    run(n) {
+      for (let i = 0; i < n; i++) sink = sign({ method: 'POST', url: URL_, body: BODY, accessKey: KEY });
+      return sink;
+    },
+  });
+  return {
+    ours: call(signRequest),
+    baseline: call(baselineSign),
+    check() {
+      const date = Date.now();
+      const a = signRequest({ method: 'POST', url: URL_, body: BODY, accessKey: KEY, date });
+      const b = baselineSign({ method: 'POST', url: URL_, body: BODY, accessKey: KEY, date });
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the two packages sign differently: ${a.authorization} vs ${b.authorization}`);
+      return true;
+    },
+  };
+}

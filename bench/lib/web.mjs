@@ -27,7 +27,7 @@ export async function bundlePages(benchDir, outDir) {
     const head = page === 'cold-ours-preload' ? PRELOAD : '';
     writeFileSync(join(outDir, `${page}.html`), `<!doctype html><meta charset="utf-8"><title>${page}</title>${head}<script type="module" src="./${page}.js"></script>\n`);
   }
-  for (const app of ['ours-browser-app', 'sdk-browser-app']) {
+  for (const app of ['ours-browser-app', 'sdk-browser-app', 'ours-sign-app', 'sdk-sign-app']) {
     writeFileSync(join(outDir, `${app}.html`), `<!doctype html><meta charset="utf-8"><title>${app}</title><body><script type="module" src="./${app}.js"></script>\n`);
   }
 }

@@ -13,10 +13,19 @@ use super::error::{Error, ErrorKind, Result};
 use super::json::{self, Json, Number};
 use std::fmt;
 
+/// base64url (RFC 4648 §5) read as leniently as `atob`: `=` padding optional (canonical or
+/// shorter), non-zero trailing bits tolerated.
+const BASE64URL_LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// Decodes base64url text (padding optional, non-zero trailing bits tolerated, as `atob`).
 /// `None` when it is not base64url.
 pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
-    super::base64::decode_url(text)
+    super::signing::decode_with(&BASE64URL_LENIENT, text)
 }
 
 /// The three parts of a JWT.

@@ -1570,6 +1570,13 @@ struct StrictParts {
     signature: Vec<u8>,
 }
 
+/// Strict base64url, the form JWS requires (RFC 7515 §2): no padding, canonical last symbol.
+/// `None` otherwise.
+fn decode_base64url_strict(text: &str) -> Option<Vec<u8>> {
+    // The crate's URL_SAFE_NO_PAD refuses `=` and non-zero trailing bits.
+    super::signing::decode_with(&base64::engine::general_purpose::URL_SAFE_NO_PAD, text)
+}
+
 /// One JSON part of a token: canonical base64url (no padding, no stray bits), UTF-8, an object
 /// whose objects have all their member names different (RFC 7519 §4: a repeated claim is
 /// refused, not read as its first or last value).
@@ -1578,7 +1585,7 @@ fn strict_json_part<R: JsonReader, T: DeserializeOwned>(
     part: &str,
     name: &str,
 ) -> Result<T, Rejection> {
-    let bytes = super::base64::decode_url_strict(part).ok_or_else(|| {
+    let bytes = decode_base64url_strict(part).ok_or_else(|| {
         invalid_token(format!(
             "the app token is malformed: its {name} is not canonical base64url (unpadded, no extra bits)"
         ))
@@ -1617,7 +1624,7 @@ fn split_strict<R: JsonReader>(reader: &R, token: &str) -> Result<StrictParts, R
     };
     let header_json = strict_json_part(reader, header, "header")?;
     let claims = strict_json_part(reader, payload, "payload")?;
-    let signature_bytes = super::base64::decode_url_strict(signature).ok_or_else(|| {
+    let signature_bytes = decode_base64url_strict(signature).ok_or_else(|| {
         invalid_token(
             "the app token is malformed: its signature is not canonical base64url (unpadded, no extra bits)",
         )

@@ -4,7 +4,6 @@ pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod access_token;
-pub mod base64;
 pub mod connection_string;
 pub mod date;
 pub mod endpoint;

@@ -6,15 +6,46 @@
 //! signature    = base64(HMAC-SHA256(base64decode(accessKey), stringToSign))
 //! ```
 
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use std::borrow::Cow;
 
-use super::base64;
 use super::date;
 use super::error::{Error, ErrorKind, Result};
 use super::url::Url;
+
+/// Standard base64 (RFC 4648 §4): encodes with `=` padding (the signature headers) and decodes
+/// unpadded text with a canonical last symbol (the access key, once its padding is checked and
+/// removed), so one engine's tables serve both.
+const STANDARD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// base64 of a SHA-256 digest (44 characters with padding). Encoded into a buffer on the stack:
+/// `Engine::encode` would also link the `Debug` formatting of the UTF-8 error it cannot meet.
+fn encode_digest(digest: &[u8; 32]) -> String {
+    let mut text = [0u8; 44];
+    let len = STANDARD.encode_slice(digest, &mut text).unwrap_or(0);
+    std::str::from_utf8(&text[..len])
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Decodes `text` with `engine`; `None` when the engine refuses it. Into a buffer of the
+/// engine's own estimate, with `decode_slice` (`Engine::decode` also links an unreachable panic).
+pub(crate) fn decode_with(engine: &GeneralPurpose, text: &str) -> Option<Vec<u8>> {
+    let mut bytes = vec![0; text.len().div_ceil(4) * 3];
+    let len = engine.decode_slice(text, &mut bytes).ok()?;
+    bytes.truncate(len);
+    Some(bytes)
+}
 
 /// The headers that the scheme names, in the order they are signed.
 pub const SIGNED_HEADERS: &str = "x-ms-date;host;x-ms-content-sha256";
@@ -44,7 +75,8 @@ impl AccessKey {
             ));
         }
         let trimmed = key.trim_end_matches('=');
-        let decoded = base64::decode_standard_unpadded(trimmed).filter(|_| {
+        // Padding is optional, but when present it must be the canonical one.
+        let decoded = decode_with(&STANDARD, trimmed).filter(|_| {
             key.len() - trimmed.len() <= 2 && (key.len() == trimmed.len() || key.len() % 4 == 0)
         });
         match decoded {
@@ -67,13 +99,13 @@ impl AccessKey {
     pub fn sign(&self, message: &[u8]) -> String {
         let mut mac = self.mac.clone();
         mac.update(message);
-        base64::encode(&mac.finalize().into_bytes())
+        encode_digest(&mac.finalize().into_bytes().into())
     }
 }
 
 /// base64(sha256(body)).
 pub fn content_hash(body: &[u8]) -> String {
-    base64::encode(&Sha256::digest(body))
+    encode_digest(&Sha256::digest(body).into())
 }
 
 /// `METHOD\npathAndQuery\ndate;host;contentHash`.
@@ -247,5 +279,76 @@ mod tests {
         assert_eq!(normalize_method("patch").unwrap(), "patch");
         assert_eq!(normalize_method("post").unwrap(), "POST");
         assert!(!format!("{:?}", AccessKey::from_base64("c2VjcmV0").unwrap()).contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn key_spellings() {
+        // RFC 4648 §10: the key with its canonical padding, without it, or with whitespace around.
+        for (plain, encoded) in [
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            for text in [
+                encoded,
+                encoded.trim_end_matches('='),
+                &format!(" {encoded}\n"),
+            ] {
+                let key = AccessKey::from_base64(text).unwrap();
+                assert_eq!(key.bytes(), plain.as_bytes(), "{text:?}");
+            }
+        }
+        for text in ["+/8=", "+/8"] {
+            assert_eq!(AccessKey::from_base64(text).unwrap().bytes(), &[0xfb, 0xff]);
+        }
+        // Refused: a lone symbol, a shortened or lengthened padding, padding after a whole quad or
+        // inside the key, a non-canonical last symbol, base64url symbols, inner whitespace.
+        for bad in [
+            "Z",
+            "Zm9vY",
+            "Zg=",
+            "Zm8==",
+            "Zg===",
+            "Zm9v=",
+            "Zm9v==",
+            "Zg==Zg==",
+            "Zh",
+            "Zh==",
+            "Zm9",
+            "-_8=",
+            "-_8",
+            "Zm9v!",
+            "Zm9v Yg==",
+            "Zm9v\tYg",
+        ] {
+            let e = AccessKey::from_base64(bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidAccessKey, "{bad:?}");
+            assert!(
+                e.message.contains("not valid base64"),
+                "{bad:?}: {}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn headers_are_padded_standard_base64() {
+        // base64(sha256("")) and a digest whose encoding needs `+` and `/` (RFC 4648 §4 alphabet).
+        assert_eq!(
+            content_hash(b""),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        let key = AccessKey::from_base64("pw==").unwrap();
+        for message in [&b""[..], b"banana", &[0xff; 100]] {
+            let signature = key.sign(message);
+            assert_eq!(signature.len(), 44);
+            assert!(signature.ends_with('=') && !signature.ends_with("=="));
+            assert!(signature[..43]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+        }
     }
 }

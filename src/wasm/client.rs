@@ -254,7 +254,7 @@ fn unexpected(what: &str) -> Error {
 // ---- the client --------------------------------------------------------------------------------
 
 /// The ACS Identity client, with the official `@azure/communication-identity` API.
-#[wasm_bindgen]
+#[cfg_attr(feature = "client", wasm_bindgen)]
 pub struct CommunicationIdentityClient {
     inner: Rc<Inner>,
 }
@@ -327,11 +327,11 @@ fn parse_options(
     Ok((version, pinned, fetch, policy, timeout, insecure))
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "client", wasm_bindgen)]
 impl CommunicationIdentityClient {
     /// `new CommunicationIdentityClient(connectionString, options?)`,
     /// `(endpoint, { key }, options?)` or `(endpoint, tokenCredential, options?)`.
-    #[wasm_bindgen(constructor)]
+    #[cfg_attr(feature = "client", wasm_bindgen(constructor))]
     pub fn new(
         first: JsValue,
         second: JsValue,
@@ -386,7 +386,7 @@ impl CommunicationIdentityClient {
     }
 
     /// `createUser(options?)` → `{ communicationUserId, customId? }`.
-    #[wasm_bindgen(js_name = createUser)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = createUser))]
     pub fn create_user(&self, options: JsValue) -> Promise {
         let op = opt_string(&options, "customId").map(|custom_id| Operation::CreateUser {
             custom_id,
@@ -397,7 +397,7 @@ impl CommunicationIdentityClient {
     }
 
     /// `createUserAndToken(scopes, options?)` → `{ user, token, expiresOn }`.
-    #[wasm_bindgen(js_name = createUserAndToken)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = createUserAndToken))]
     pub fn create_user_and_token(&self, scopes_arg: JsValue, options: JsValue) -> Promise {
         let op = (|| {
             Ok(Operation::CreateUser {
@@ -410,7 +410,7 @@ impl CommunicationIdentityClient {
     }
 
     /// `getToken(user, scopes, options?)` → `{ token, expiresOn }`.
-    #[wasm_bindgen(js_name = getToken)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = getToken))]
     pub fn get_token(&self, user: JsValue, scopes_arg: JsValue, options: JsValue) -> Promise {
         let op = (|| {
             Ok(Operation::IssueToken {
@@ -423,28 +423,28 @@ impl CommunicationIdentityClient {
     }
 
     /// `revokeTokens(user, options?)` → `undefined`.
-    #[wasm_bindgen(js_name = revokeTokens)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = revokeTokens))]
     pub fn revoke_tokens(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::RevokeTokens { id });
         self.run(op, options, Shape::Nothing)
     }
 
     /// `deleteUser(user, options?)` → `undefined`.
-    #[wasm_bindgen(js_name = deleteUser)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = deleteUser))]
     pub fn delete_user(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::DeleteUser { id });
         self.run(op, options, Shape::Nothing)
     }
 
     /// `getUser(user, options?)` (preview) → `{ communicationUserId, customId?, lastTokenIssuedAt? }`.
-    #[wasm_bindgen(js_name = getUser)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = getUser))]
     pub fn get_user(&self, user: JsValue, options: JsValue) -> Promise {
         let op = user_id(&user).map(|id| Operation::GetUser { id });
         self.run(op, options, Shape::UserDetails)
     }
 
     /// `getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, ... })` → `{ token, expiresOn }`.
-    #[wasm_bindgen(js_name = getTokenForTeamsUser)]
+    #[cfg_attr(feature = "client", wasm_bindgen(js_name = getTokenForTeamsUser))]
     pub fn get_token_for_teams_user(&self, options: JsValue) -> Promise {
         let op = if options.is_object() {
             // Present strings are sent as they are (empty too: the service answers); a missing

@@ -245,12 +245,14 @@ describe("values the service refuses: sent as az sends them, the service's answe
 });
 
 describe('start-up', () => {
-  // A copy of the CLI beside a package.json but without the client or wasm: whatever does not need
-  // the service must work (it never imports ../node.js).
+  // A copy of the CLI beside a package.json (and the difflib module it shares with the emulator) but
+  // without the client or wasm: whatever does not need the service must work (it never imports ../node.js).
   const bare = join(runDir, `bare-package-${process.pid}`);
   before(() => {
     mkdirSync(bare, { recursive: true });
     cpSync(join(pkgDir, 'cli'), join(bare, 'cli'), { recursive: true });
+    mkdirSync(join(bare, 'emulator'));
+    cpSync(join(pkgDir, 'emulator', 'difflib.mjs'), join(bare, 'emulator', 'difflib.mjs'));
     writeFileSync(join(bare, 'package.json'), readFileSync(join(pkgDir, 'package.json')));
   });
   after(() => rmSync(bare, { recursive: true, force: true }));

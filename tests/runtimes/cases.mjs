@@ -187,3 +187,30 @@ const credentialCases = [
 ];
 
 export const cases = [...signingCases, ...clientCases, ...quickstartCases, ...credentialCases];
+
+/**
+ * The cases of `acs-identity/sign` (the signing-only binary), run with `lib` = that entry and
+ * `ctx.main` = `acs-identity`: the signing cases, unchanged, plus what the entry exports.
+ */
+export const signCases = [
+  {
+    name: 'acs-identity/sign exports signing alone, with the one AcsIdentityError class of acs-identity',
+    run(lib, ctx) {
+      assert.deepEqual(Object.keys(lib).sort(), ['AcsIdentityError', 'isAcsIdentityError', 'parseConnectionString', 'signRequest']);
+      assert.equal(lib.AcsIdentityError, ctx.main.AcsIdentityError, 'one class whatever the entry');
+      assert.equal(lib.isAcsIdentityError, ctx.main.isAcsIdentityError);
+      const a = lib.signRequest({ method: 'GET', url: VECTOR.url, accessKey: 'pw==', date: VECTOR.date });
+      const b = ctx.main.signRequest({ method: 'GET', url: VECTOR.url, accessKey: 'pw==', date: VECTOR.date });
+      assert.deepEqual(a, b, 'both binaries sign alike');
+      const e = assert.throwsCode(ctx.main, () => lib.signRequest({ method: 'GET', url: 'x', accessKey: 'pw==' }), 'InvalidUrl');
+      assert.ok(e instanceof ctx.main.AcsIdentityError, "the sign binary's errors are acs-identity's AcsIdentityError");
+    },
+  },
+  ...signingCases,
+].map((c) => ({ ...c, name: c.name.startsWith('acs-identity/sign') ? c.name : `acs-identity/sign: ${c.name}` }));
+
+/** Runs `cases` with `lib` = acs-identity, then `signCases` with `sign` = acs-identity/sign. */
+export async function runAll(runCases, lib, sign, ctx) {
+  const main = await runCases(lib, cases, ctx, ctx.only);
+  return [...main, ...(await runCases(sign, signCases, { ...ctx, main: lib }, ctx.only))];
+}

@@ -1,6 +1,6 @@
 // Workers as wrangler builds them: a worker entry bundled with esbuild inside a consumer project
 // (workerd export conditions, the .wasm kept as a module import and copied beside the bundle).
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -25,8 +25,17 @@ export async function bundleWorker(consumer, name, source) {
     external: ['*.wasm'],
     logLevel: 'silent',
   });
-  copyFileSync(join(consumer, 'node_modules', 'acs-identity', 'acs_identity_bg.wasm'), join(dir, 'acs_identity_bg.wasm'));
+  // Only the binaries the bundle imports are copied (each entry loads its capability's .wasm alone):
+  // one the bundle names but that is missing fails the Worker's start.
+  for (const wasm of wasmImports(readFileSync(outfile, 'utf8'))) {
+    copyFileSync(join(consumer, 'node_modules', 'acs-identity', wasm), join(dir, wasm));
+  }
   return outfile;
+}
+
+/** The `.wasm` files a bundle imports (kept external: `import x from "./name_bg.wasm"`). */
+export function wasmImports(text) {
+  return [...new Set([...text.matchAll(/\bfrom\s*["']\.\/([\w.-]+\.wasm)(?:\?module)?["']/g)].map((m) => m[1]))].sort();
 }
 
 /** Removes what {@link bundleWorker} wrote for this process. */

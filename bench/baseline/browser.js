@@ -2,7 +2,7 @@
 import init from './acs_identity.js';
 import { afterInit } from './internal.js';
 
-await init({ module_or_path: new URL('./acs_identity_bg.wasm', import.meta.url) });
+await init({ module_or_path: new URL('./acs_identity_baseline_bg.wasm', import.meta.url) });
 afterInit();
 
 export * from './api.js';

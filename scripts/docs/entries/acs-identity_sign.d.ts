@@ -1,0 +1,6 @@
+/**
+ * `import ... from 'acs-identity/sign'`
+ * @packageDocumentation
+ * @module acs-identity/sign
+ */
+export * from '../../../pkg-template/sign.js';
