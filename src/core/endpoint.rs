@@ -19,6 +19,13 @@
 //! 7. the body `{ scopes?, expiresInMinutes? }`: 400 `InvalidRequestBody`, 403 `ScopeNotAllowed`;
 //! 8. ACS: any failure is 502 `UpstreamError` with a fixed message.
 //!
+//! JSON in and out: the JSON that arrives (the app token's header and claims, the JWKS, the
+//! request body) is parsed by the host ([`JsonReader`]: `JSON.parse` + serde-wasm-bindgen in the
+//! package, serde_json in the native tests) into the plain `Deserialize` structs of this module;
+//! the answers are `Serialize` structs the host writes (`JSON.stringify`). A parser keeps one
+//! member per name, so repeated names are found by counting the members of the text
+//! ([`count_text_members`]) against those of the parsed value ([`MemberCount`]).
+//!
 //! App tokens: `HS256` is verified here (HMAC-SHA256 over the raw UTF-8 bytes of
 //! `AUTH_JWT_SECRET`, constant-time comparison) and only when that secret is configured; `RS256`
 //! and `ES256` only against keys of `AUTH_JWKS_URL` of the matching type (RSA ≥ 2048 bits, EC
@@ -30,12 +37,15 @@
 use super::access_token::decode_base64url;
 use super::connection_string::ConnectionString;
 use super::date;
-use super::json::{self, Json};
+use super::error::show_number;
 use super::operations::ApiVersion;
 use super::url::Url;
 use hmac::{Hmac, Mac};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::Sha256;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// Largest request body accepted (8 KiB).
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -192,15 +202,66 @@ impl Rejection {
     }
 
     /// `{"error":{"code":...,"message":...}}`.
-    pub fn body_json(&self) -> String {
-        Json::Object(vec![(
-            "error".into(),
-            Json::Object(vec![
-                ("code".into(), Json::String(self.code.into())),
-                ("message".into(), Json::String(self.message.clone())),
-            ]),
-        )])
-        .to_json_string()
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+            },
+        }
+    }
+}
+
+/// The body of an error answer: `{"error":{"code":...,"message":...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The body of a token answer: `{"user":{"communicationUserId":...},"token":...,"expiresOn":...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenBody {
+    pub user: TokenUser,
+    pub token: String,
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ`.
+    pub expires_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUser {
+    pub communication_user_id: String,
+}
+
+/// The body of the health answer: `{"status":"ok"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthBody {
+    pub status: &'static str,
+}
+
+/// A JSON answer's body (written by the host: `JSON.stringify` in the package), members in the
+/// order of the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Error(ErrorBody),
+    Token(TokenBody),
+    Health(HealthBody),
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Error(b) => b.serialize(s),
+            Body::Token(b) => b.serialize(s),
+            Body::Health(b) => b.serialize(s),
+        }
     }
 }
 
@@ -216,7 +277,7 @@ pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     /// `None` for 204.
-    pub body: Option<String>,
+    pub body: Option<Body>,
 }
 
 impl HttpResponse {
@@ -249,7 +310,7 @@ impl Cors {
     }
 }
 
-fn json_response(status: u16, body: String, cors: &Cors) -> HttpResponse {
+fn json_response(status: u16, body: Body, cors: &Cors) -> HttpResponse {
     let mut headers = vec![
         (
             "content-type",
@@ -268,7 +329,7 @@ fn json_response(status: u16, body: String, cors: &Cors) -> HttpResponse {
 
 /// The JSON error answer for `r`, with its `WWW-Authenticate` / `Allow` and the CORS headers.
 pub fn error_response(cors: &Cors, r: &Rejection) -> HttpResponse {
-    let mut response = json_response(r.status, r.body_json(), cors);
+    let mut response = json_response(r.status, Body::Error(r.body()), cors);
     if let Some(v) = r.www_authenticate {
         response.headers.push(("www-authenticate", v.into()));
     }
@@ -311,18 +372,361 @@ pub fn token_response(
     expires_on_ms: i64,
 ) -> Result<HttpResponse, Rejection> {
     let expires_on = format_iso_ms(expires_on_ms).ok_or_else(Rejection::upstream)?;
-    let body = Json::Object(vec![
-        (
-            "user".into(),
-            Json::Object(vec![(
-                "communicationUserId".into(),
-                Json::String(communication_user_id.into()),
-            )]),
-        ),
-        ("token".into(), Json::String(token.into())),
-        ("expiresOn".into(), Json::String(expires_on)),
-    ]);
-    Ok(json_response(200, body.to_json_string(), cors))
+    let body = Body::Token(TokenBody {
+        user: TokenUser {
+            communication_user_id: communication_user_id.into(),
+        },
+        token: token.into(),
+        expires_on,
+    });
+    Ok(json_response(200, body, cors))
+}
+
+// ---- JSON in ---------------------------------------------------------------------------------
+
+/// Turns JSON text into the core's typed values: in the package the JS engine parses
+/// (`JSON.parse`) and serde-wasm-bindgen converts; the native tests and the fuzz targets use
+/// serde_json. The types read here are plain `Deserialize` structs of [`Member`]s, so a read
+/// fails only for text that is not JSON.
+pub trait JsonReader {
+    /// A parsed JSON value.
+    type Value;
+    /// `None` when `text` is not JSON.
+    fn parse(&self, text: &str) -> Option<Self::Value>;
+    /// `value` as a `T`; `None` when it does not have that shape.
+    fn read<T: DeserializeOwned>(&self, value: &Self::Value) -> Option<T>;
+}
+
+/// Deepest nesting of arrays and objects accepted in a JSON text (deeper is refused as invalid).
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// One member of a JSON object, typed only as far as the checks need. Absent and `null` are
+/// different (a `null` claim has the wrong type, it is not missing); numbers are what
+/// `JSON.parse` gives (`f64`); an object's members are not kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Member {
+    #[default]
+    Absent,
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Member>),
+    Object,
+}
+
+impl Member {
+    pub fn is_absent(&self) -> bool {
+        *self == Member::Absent
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Member::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The `visit_*` methods of the scalars (and `null`), all answering `$value`.
+macro_rules! visit_scalars {
+    ($value:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
+struct MemberVisitor;
+
+impl<'de> Visitor<'de> for MemberVisitor {
+    type Value = Member;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Member, E> {
+        Ok(Member::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Member, E> {
+        Ok(Member::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Member, E> {
+        Ok(Member::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Member, E> {
+        Ok(Member::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Member, E> {
+        Ok(Member::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Member, E> {
+        Ok(Member::Number(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
+        Ok(Member::String(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Member, E> {
+        Ok(Member::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Member, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Member::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Member, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Member::Object)
+    }
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MemberVisitor)
+    }
+}
+
+/// A JSON object read as `T`; `None` for any other value.
+struct IfObject<T>(Option<T>);
+
+impl<T> Default for IfObject<T> {
+    fn default() -> Self {
+        IfObject(None)
+    }
+}
+
+struct IfObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for IfObjectVisitor<T> {
+    type Value = IfObject<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    visit_scalars!(IfObject(None));
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(IfObject(None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| IfObject(Some(t)))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for IfObject<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(IfObjectVisitor(PhantomData))
+    }
+}
+
+/// A JSON array of `T`s; `None` for any other value.
+struct ArrayOf<T>(Option<Vec<T>>);
+
+impl<T> Default for ArrayOf<T> {
+    fn default() -> Self {
+        ArrayOf(None)
+    }
+}
+
+struct ArrayOfVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ArrayOfVisitor<T> {
+    type Value = ArrayOf<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    visit_scalars!(ArrayOf(None));
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(ArrayOf(Some(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(ArrayOf(None))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ArrayOf<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ArrayOfVisitor(PhantomData))
+    }
+}
+
+/// How many members the objects of a parsed JSON value have: `JSON.parse` keeps one member per
+/// name (the last), so a repeated name makes these counts smaller than the text's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberCount {
+    /// Whether the value is an object.
+    pub object: bool,
+    /// Members of the value itself (when it is an object).
+    pub top: usize,
+    /// Members of every object in the value, nested ones included.
+    pub all: usize,
+}
+
+struct MemberCountVisitor;
+
+impl<'de> Visitor<'de> for MemberCountVisitor {
+    type Value = MemberCount;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    visit_scalars!(MemberCount::default());
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MemberCount, A::Error> {
+        let mut count = MemberCount::default();
+        while let Some(item) = seq.next_element::<MemberCount>()? {
+            count.all += item.all;
+        }
+        Ok(count)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberCount, A::Error> {
+        let mut count = MemberCount {
+            object: true,
+            ..MemberCount::default()
+        };
+        while let Some((_, value)) = map.next_entry::<IgnoredAny, MemberCount>()? {
+            count.top += 1;
+            count.all += 1 + value.all;
+        }
+        Ok(count)
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MemberCountVisitor)
+    }
+}
+
+/// What a JSON text says that the parsed value forgets: how many members its objects have
+/// (every `:` outside string literals separates one member), in all and in the outermost one.
+/// `None` when the text nests deeper than [`MAX_JSON_DEPTH`] or has a `\u` escape of a lone
+/// surrogate (which no UTF-8 text can hold). Meaningful only for text a JSON parser accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextCount {
+    pub all: usize,
+    pub top: usize,
+}
+
+pub fn count_text_members(text: &str) -> Option<TextCount> {
+    let b = text.as_bytes();
+    let (mut depth, mut count) = (0usize, TextCount { all: 0, top: 0 });
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                // After the `\u` escape of a high surrogate: the low one must follow.
+                let mut high = false;
+                loop {
+                    let c = *b.get(i)?;
+                    if c == b'\\' && b.get(i + 1) == Some(&b'u') {
+                        let unit = u16::from_str_radix(text.get(i + 2..i + 6)?, 16).ok()?;
+                        match unit {
+                            0xD800..=0xDBFF if !high => high = true,
+                            0xDC00..=0xDFFF if high => high = false,
+                            0xD800..=0xDFFF => return None,
+                            _ if high => return None,
+                            _ => {}
+                        }
+                        i += 6;
+                        continue;
+                    }
+                    if high {
+                        return None;
+                    }
+                    if c == b'"' {
+                        break;
+                    }
+                    i += if c == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return None;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b':' => {
+                count.all += 1;
+                if depth == 1 {
+                    count.top += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(count)
+}
+
+/// Why a JSON text was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadError {
+    /// Not JSON (or nested too deeply, or with a lone surrogate).
+    NotJson,
+    NotObject,
+}
+
+/// A JSON object read as `T`, with its member counts in the text and in the parsed value.
+struct ReadObject<T> {
+    value: T,
+    text: TextCount,
+    parsed: MemberCount,
+}
+
+impl<T> ReadObject<T> {
+    /// Whether a member name appears more than once in an object of the text (`nested`: in any
+    /// object, else only in the outermost one).
+    fn repeats_a_name(&self, nested: bool) -> bool {
+        if nested {
+            self.parsed.all != self.text.all
+        } else {
+            self.parsed.top != self.text.top
+        }
+    }
+}
+
+fn read_object<R: JsonReader, T: DeserializeOwned>(
+    reader: &R,
+    text: &str,
+) -> Result<ReadObject<T>, ReadError> {
+    let parsed_value = reader.parse(text).ok_or(ReadError::NotJson)?;
+    // Before any conversion: the conversions recurse as deep as the value nests.
+    let text_count = count_text_members(text).ok_or(ReadError::NotJson)?;
+    let parsed: MemberCount = reader.read(&parsed_value).ok_or(ReadError::NotJson)?;
+    if !parsed.object {
+        return Err(ReadError::NotObject);
+    }
+    // An object (checked above): read as a struct, member by member.
+    let value: T = reader.read(&parsed_value).ok_or(ReadError::NotJson)?;
+    Ok(ReadObject {
+        value,
+        text: text_count,
+        parsed,
+    })
 }
 
 // ---- configuration ---------------------------------------------------------------------------
@@ -344,6 +748,62 @@ pub enum Binding {
     Text(String),
     /// Present but not text (or number), e.g. an object where a string was expected.
     NotText,
+}
+
+/// A binding from the host's value (the package: serde-wasm-bindgen from the `env` member):
+/// `null` / `undefined` are missing, numbers (as wrangler `[vars]` may give them) are text
+/// (integers exactly, a fraction, which no numeric binding accepts, rounded to millionths);
+/// anything else is not text. A value serde cannot read at all (a function) is not text either:
+/// the host maps that failure.
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BindingVisitor)
+    }
+}
+
+struct BindingVisitor;
+
+impl<'de> Visitor<'de> for BindingVisitor {
+    type Value = Binding;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a binding")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Binding, E> {
+        Ok(Binding::Missing)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Binding, E> {
+        Ok(Binding::Missing)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Binding, E> {
+        Ok(Binding::NotText)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Binding, E> {
+        Ok(Binding::Text(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Binding, E> {
+        Ok(Binding::Text(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Binding, E> {
+        Ok(if v.is_finite() {
+            Binding::Text(show_number(v))
+        } else {
+            Binding::NotText
+        })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Binding, E> {
+        Ok(Binding::Text(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Binding, E> {
+        Ok(Binding::Text(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Binding, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Binding::NotText)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Binding, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Binding::NotText)
+    }
 }
 
 /// The state of the `IDENTITY_KV` binding.
@@ -986,9 +1446,11 @@ pub fn begin(config: Result<&Config, &Rejection>, head: &RequestHead) -> Next {
         Next::Respond(error_response(&cors, &r))
     };
     match (route, head.method.to_ascii_uppercase().as_str()) {
-        (Route::Health, "GET") => {
-            Next::Respond(json_response(200, r#"{"status":"ok"}"#.to_string(), &cors))
-        }
+        (Route::Health, "GET") => Next::Respond(json_response(
+            200,
+            Body::Health(HealthBody { status: "ok" }),
+            &cors,
+        )),
         (Route::Health, _) => method_not_allowed(HEALTH_METHODS),
         (Route::Token, "OPTIONS") => Next::Respond(preflight(&cors)),
         (Route::Token, method @ ("POST" | "DELETE")) => {
@@ -1062,14 +1524,14 @@ pub struct KeyCheck {
     pub signing_input: String,
     pub signature: Vec<u8>,
     /// The claims, to check once the signature is verified.
-    pub claims: Json,
+    pub claims: Claims,
 }
 
 /// The outcome of [`verify_token`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verification {
     /// The signature is valid (HS256): check these claims next.
-    Verified(Json),
+    Verified(Claims),
     /// The signature must be verified with a JWKS key first.
     NeedsKey(KeyCheck),
 }
@@ -1078,10 +1540,32 @@ fn invalid_token(message: impl Into<String>) -> Rejection {
     Rejection::bad_token("InvalidToken", message)
 }
 
+/// The header members the checks read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct Header {
+    alg: Member,
+    kid: Member,
+    typ: Member,
+    crit: Member,
+}
+
+/// The claims the checks read (the others are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Claims {
+    pub exp: Member,
+    pub nbf: Member,
+    pub iat: Member,
+    pub iss: Member,
+    pub aud: Member,
+    pub sub: Member,
+}
+
 /// The decoded parts of an app token.
 struct StrictParts {
-    header: Json,
-    claims: Json,
+    header: Header,
+    claims: Claims,
     signing_input: String,
     signature: Vec<u8>,
 }
@@ -1094,9 +1578,13 @@ fn decode_base64url_strict(text: &str) -> Option<Vec<u8>> {
 }
 
 /// One JSON part of a token: canonical base64url (no padding, no stray bits), UTF-8, an object
-/// whose member names are all different (RFC 7519 §4: a repeated claim is refused, not read
-/// as its first or last value).
-fn strict_json_part(part: &str, name: &str) -> Result<Json, Rejection> {
+/// whose objects have all their member names different (RFC 7519 §4: a repeated claim is
+/// refused, not read as its first or last value).
+fn strict_json_part<R: JsonReader, T: DeserializeOwned>(
+    reader: &R,
+    part: &str,
+    name: &str,
+) -> Result<T, Rejection> {
     let bytes = decode_base64url_strict(part).ok_or_else(|| {
         invalid_token(format!(
             "the app token is malformed: its {name} is not canonical base64url (unpadded, no extra bits)"
@@ -1107,27 +1595,25 @@ fn strict_json_part(part: &str, name: &str) -> Result<Json, Rejection> {
             "the app token is malformed: its {name} is not UTF-8 text"
         ))
     })?;
-    let value = json::parse(text).map_err(|_| {
-        invalid_token(format!(
-            "the app token is malformed: its {name} is not valid JSON"
-        ))
+    let read = read_object::<R, T>(reader, text).map_err(|e| {
+        invalid_token(match e {
+            ReadError::NotJson => {
+                format!("the app token is malformed: its {name} is not valid JSON")
+            }
+            ReadError::NotObject => {
+                format!("the app token is malformed: its {name} is not a JSON object")
+            }
+        })
     })?;
-    let Json::Object(members) = &value else {
+    if read.repeats_a_name(true) {
         return Err(invalid_token(format!(
-            "the app token is malformed: its {name} is not a JSON object"
+            "the app token's {name} has a member name more than once"
         )));
-    };
-    for (i, (key, _)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(k, _)| k == key) {
-            return Err(invalid_token(format!(
-                "the app token's {name} has a member name more than once"
-            )));
-        }
     }
-    Ok(value)
+    Ok(read.value)
 }
 
-fn split_strict(token: &str) -> Result<StrictParts, Rejection> {
+fn split_strict<R: JsonReader>(reader: &R, token: &str) -> Result<StrictParts, Rejection> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -1136,8 +1622,8 @@ fn split_strict(token: &str) -> Result<StrictParts, Rejection> {
             "the app token is malformed: it must have three dot-separated parts (header.payload.signature)",
         ));
     };
-    let header_json = strict_json_part(header, "header")?;
-    let claims = strict_json_part(payload, "payload")?;
+    let header_json = strict_json_part(reader, header, "header")?;
+    let claims = strict_json_part(reader, payload, "payload")?;
     let signature_bytes = decode_base64url_strict(signature).ok_or_else(|| {
         invalid_token(
             "the app token is malformed: its signature is not canonical base64url (unpadded, no extra bits)",
@@ -1163,28 +1649,32 @@ pub fn is_low_s(signature: &[u8]) -> bool {
     signature.len() == 64 && signature[32..] <= P256_HALF_ORDER[..]
 }
 
-/// Decodes the token, checks its form, picks the verification for its `alg` and verifies HS256
-/// here.
-pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Rejection> {
-    let parts = split_strict(token)?;
+/// Decodes the token (its JSON parts with `reader`), checks its form, picks the verification for
+/// its `alg` and verifies HS256 here.
+pub fn verify_token<R: JsonReader>(
+    config: &Config,
+    token: &str,
+    reader: &R,
+) -> Result<Verification, Rejection> {
+    let parts = split_strict(reader, token)?;
     let header = &parts.header;
     let alg = header
-        .get("alg")
-        .and_then(Json::as_str)
+        .alg
+        .as_str()
         .ok_or_else(|| invalid_token("the app token's header has no alg"))?;
-    if header.get("crit").is_some() {
+    if !header.crit.is_absent() {
         return Err(invalid_token(
             "the app token has critical header parameters (crit), which are not supported",
         ));
     }
-    let kid = match header.get("kid") {
-        None => None,
-        Some(Json::String(k)) => Some(k.clone()),
-        Some(_) => return Err(invalid_token("the app token's kid is not a string")),
+    let kid = match &header.kid {
+        Member::Absent => None,
+        Member::String(k) => Some(k.clone()),
+        _ => return Err(invalid_token("the app token's kid is not a string")),
     };
     if let Some(types) = &config.token_types {
-        let ok = match header.get("typ") {
-            Some(Json::String(t)) => types.contains(&media_type(t)),
+        let ok = match &header.typ {
+            Member::String(t) => types.contains(&media_type(t)),
             _ => false,
         };
         if !ok {
@@ -1253,31 +1743,68 @@ pub fn verify_token(config: &Config, token: &str) -> Result<Verification, Reject
 
 /// The largest magnitude of a `NumericDate` in milliseconds, exclusive: 10^14 seconds (about
 /// three million years) either side of the epoch.
-const NUMERIC_DATE_LIMIT_MS: u64 = 100_000_000_000_000_000;
+const NUMERIC_DATE_LIMIT_MS: i128 = 100_000_000_000_000_000;
 
-/// A `NumericDate` claim in milliseconds, rounded down (exactly, from the number's text);
-/// `Err` when present but not a number of seconds whose milliseconds are within
+/// `floor(seconds × 1000)`, exactly (no rounding of the product), when it is within ±10^17
+/// (10^14 seconds, about three million years, either side of the epoch).
+pub fn seconds_to_ms_floor(seconds: f64) -> Option<i64> {
+    if !seconds.is_finite() {
+        return None;
+    }
+    // seconds = ±mantissa × 2^exponent, exactly.
+    let bits = seconds.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    let mut ms = i128::from(mantissa) * 1000;
+    if seconds.is_sign_negative() {
+        ms = -ms;
+    }
+    let ms = if exponent >= 0 {
+        // At least 2^52 seconds: far beyond the limit.
+        return None;
+    } else if exponent > -127 {
+        // An arithmetic shift rounds down, negative numbers included.
+        ms >> -exponent
+    } else if ms < 0 {
+        -1
+    } else {
+        0
+    };
+    if ms.unsigned_abs() < NUMERIC_DATE_LIMIT_MS as u128 {
+        Some(ms as i64)
+    } else {
+        None
+    }
+}
+
+/// A `NumericDate` claim in milliseconds, rounded down (exactly, from the number `JSON.parse`
+/// gives); `Err` when present but not a number of seconds whose milliseconds are within
 /// ±[`NUMERIC_DATE_LIMIT_MS`] (`null` included).
-fn numeric_date(claims: &Json, name: &str) -> Result<Option<i64>, Rejection> {
-    let ms = match claims.get(name) {
-        None => return Ok(None),
-        Some(Json::Number(n)) => n.scaled_floor(3),
-        Some(_) => None,
+fn numeric_date(claim: &Member, name: &str) -> Result<Option<i64>, Rejection> {
+    let ms = match claim {
+        Member::Absent => return Ok(None),
+        Member::Number(n) => seconds_to_ms_floor(*n),
+        _ => None,
     };
     match ms {
-        Some(ms) if ms.unsigned_abs() < NUMERIC_DATE_LIMIT_MS => Ok(Some(ms)),
-        _ => Err(invalid_token(format!(
+        Some(ms) => Ok(Some(ms)),
+        None => Err(invalid_token(format!(
             "the app token's {name} claim is not a number of seconds"
         ))),
     }
 }
 
 /// Checks the claims of a token whose signature is valid; returns its `sub`.
-pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<String, Rejection> {
-    let exp = numeric_date(claims, "exp")?
+pub fn check_claims(config: &Config, claims: &Claims, now_ms: i64) -> Result<String, Rejection> {
+    let exp = numeric_date(&claims.exp, "exp")?
         .ok_or_else(|| invalid_token("the app token has no exp claim"))?;
-    let nbf = numeric_date(claims, "nbf")?;
-    let iat = numeric_date(claims, "iat")?;
+    let nbf = numeric_date(&claims.nbf, "nbf")?;
+    let iat = numeric_date(&claims.iat, "iat")?;
     if now_ms >= exp.saturating_add(CLOCK_SKEW_MS) {
         return Err(Rejection::bad_token(
             "TokenExpired",
@@ -1302,10 +1829,10 @@ pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<Strin
             config.max_token_lifetime_ms / 60_000
         )));
     }
-    let iss = match claims.get("iss") {
-        None => None,
-        Some(Json::String(s)) => Some(s.as_str()),
-        Some(_) => return Err(invalid_token("the app token's iss claim is not a string")),
+    let iss = match &claims.iss {
+        Member::Absent => None,
+        Member::String(s) => Some(s.as_str()),
+        _ => return Err(invalid_token("the app token's iss claim is not a string")),
     };
     if let Some(issuer) = &config.issuer {
         if iss != Some(issuer.as_str()) {
@@ -1316,9 +1843,9 @@ pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<Strin
         }
     }
     if let Some(audience) = &config.audience {
-        let ok = match claims.get("aud") {
-            Some(Json::String(a)) => a == audience,
-            Some(Json::Array(items)) => items.iter().any(|a| a.as_str() == Some(audience)),
+        let ok = match &claims.aud {
+            Member::String(a) => a == audience,
+            Member::Array(items) => items.iter().any(|a| a.as_str() == Some(audience)),
             _ => false,
         };
         if !ok {
@@ -1328,10 +1855,10 @@ pub fn check_claims(config: &Config, claims: &Json, now_ms: i64) -> Result<Strin
             ));
         }
     }
-    let sub = match claims.get("sub") {
-        Some(Json::String(s)) => s,
-        Some(_) => return Err(invalid_token("the app token's sub claim is not a string")),
-        None => return Err(invalid_token("the app token has no sub claim")),
+    let sub = match &claims.sub {
+        Member::String(s) => s,
+        Member::Absent => return Err(invalid_token("the app token has no sub claim")),
+        _ => return Err(invalid_token("the app token's sub claim is not a string")),
     };
     if sub.trim().is_empty() {
         return Err(invalid_token("the app token's sub is blank"));
@@ -1368,10 +1895,10 @@ pub fn namespace(config: &Config, iss: Option<&str>) -> String {
 pub fn mapping_key(
     config: &Config,
     source: TrustSource,
-    claims: &Json,
+    claims: &Claims,
     sub: &str,
 ) -> Result<String, Rejection> {
-    let iss = claims.get("iss").and_then(Json::as_str);
+    let iss = claims.iss.as_str();
     let prefix = format!("{}.{}:", namespace(config, iss), source.as_str());
     let key = format!("{prefix}{sub}");
     if key.chars().count() > MAX_KEY_CHARS || key.len() > MAX_SUB_BYTES {
@@ -1400,34 +1927,59 @@ pub struct Jwk {
     pub key: JwkKey,
 }
 
-fn b64_len(v: Option<&Json>) -> Option<(String, usize)> {
-    let s = v?.as_str()?;
+fn b64_len(v: &Member) -> Option<(String, usize)> {
+    let s = v.as_str()?;
     let bytes = decode_base64url(s)?;
     Some((s.to_string(), bytes.len()))
 }
 
+/// The members of a JWK the checks read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct RawJwk {
+    kty: Member,
+    #[serde(rename = "use")]
+    use_: Member,
+    key_ops: Member,
+    alg: Member,
+    kid: Member,
+    crv: Member,
+    n: Member,
+    e: Member,
+    x: Member,
+    y: Member,
+}
+
+/// A JWKS document: `keys`, an array whose objects are JWKs (other entries are skipped).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct RawJwks {
+    keys: ArrayOf<IfObject<RawJwk>>,
+}
+
 /// Reads one JWK; `None` when it is not an RS256 / ES256 verification key (skipped, never used).
-fn parse_jwk(k: &Json) -> Option<Jwk> {
-    let kty = k.get("kty")?.as_str()?;
-    if let Some(u) = k.get("use") {
-        if u.as_str() != Some("sig") {
-            return None;
-        }
+fn parse_jwk(k: &RawJwk) -> Option<Jwk> {
+    let kty = k.kty.as_str()?;
+    if !k.use_.is_absent() && k.use_.as_str() != Some("sig") {
+        return None;
     }
-    if let Some(ops) = k.get("key_ops") {
-        if !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify")) {
-            return None;
-        }
+    match &k.key_ops {
+        Member::Absent => {}
+        Member::Array(ops) if ops.iter().any(|o| o.as_str() == Some("verify")) => {}
+        _ => return None,
     }
-    let alg = k.get("alg").map(|a| a.as_str());
-    let kid = k.get("kid").and_then(Json::as_str).map(String::from);
+    let alg = match &k.alg {
+        Member::Absent => None,
+        a => Some(a.as_str()),
+    };
+    let kid = k.kid.as_str().map(String::from);
     match kty {
         "RSA" => {
             if !matches!(alg, None | Some(Some("RS256"))) {
                 return None;
             }
-            let (n, n_len) = b64_len(k.get("n"))?;
-            let (e, e_len) = b64_len(k.get("e"))?;
+            let (n, n_len) = b64_len(&k.n)?;
+            let (e, e_len) = b64_len(&k.e)?;
             // At least 2048 bits (a leading zero byte may pad the modulus).
             if n_len < 256 || e_len == 0 || e_len > 8 {
                 return None;
@@ -1439,13 +1991,11 @@ fn parse_jwk(k: &Json) -> Option<Jwk> {
             })
         }
         "EC" => {
-            if !matches!(alg, None | Some(Some("ES256")))
-                || k.get("crv").and_then(Json::as_str) != Some("P-256")
-            {
+            if !matches!(alg, None | Some(Some("ES256"))) || k.crv.as_str() != Some("P-256") {
                 return None;
             }
-            let (x, x_len) = b64_len(k.get("x"))?;
-            let (y, y_len) = b64_len(k.get("y"))?;
+            let (x, x_len) = b64_len(&k.x)?;
+            let (y, y_len) = b64_len(&k.y)?;
             if x_len != 32 || y_len != 32 {
                 return None;
             }
@@ -1462,13 +2012,17 @@ fn parse_jwk(k: &Json) -> Option<Jwk> {
 }
 
 /// Parses a JWKS document (`{"keys":[...]}`), keeping the RS256 and ES256 verification keys.
-pub fn parse_jwks(text: &str) -> Result<Vec<Jwk>, &'static str> {
-    let doc = json::parse(text).map_err(|_| "the JWKS is not valid JSON")?;
-    let keys = doc
-        .get("keys")
-        .and_then(Json::as_array)
-        .ok_or("the JWKS has no keys array")?;
-    Ok(keys.iter().filter_map(parse_jwk).collect())
+pub fn parse_jwks<R: JsonReader>(text: &str, reader: &R) -> Result<Vec<Jwk>, &'static str> {
+    let doc = match read_object::<R, RawJwks>(reader, text) {
+        Ok(doc) => doc.value,
+        Err(ReadError::NotJson) => return Err("the JWKS is not valid JSON"),
+        Err(ReadError::NotObject) => return Err("the JWKS has no keys array"),
+    };
+    let keys = doc.keys.0.ok_or("the JWKS has no keys array")?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| parse_jwk(k.0.as_ref()?))
+        .collect())
 }
 
 /// Indexes of the keys a token may be verified with: same `alg`, and same `kid` when the token
@@ -1622,9 +2176,22 @@ pub struct TokenRequest {
     pub expires_in_minutes: u32,
 }
 
-/// Parses the body `{ scopes?, expiresInMinutes? }` (empty body: the defaults). Scopes must be a
-/// subset of the allowed ones (403 `ScopeNotAllowed`); everything else wrong is 400.
-pub fn parse_body(config: &Config, body: &[u8]) -> Result<TokenRequest, Rejection> {
+/// The members of the request body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct BodyFields {
+    scopes: Member,
+    expires_in_minutes: Member,
+}
+
+/// Parses the body `{ scopes?, expiresInMinutes? }` (empty body: the defaults; the JSON with
+/// `reader`). Scopes must be a subset of the allowed ones (403 `ScopeNotAllowed`); everything
+/// else wrong is 400.
+pub fn parse_body<R: JsonReader>(
+    config: &Config,
+    body: &[u8],
+    reader: &R,
+) -> Result<TokenRequest, Rejection> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Rejection::too_large());
     }
@@ -1637,26 +2204,31 @@ pub fn parse_body(config: &Config, body: &[u8]) -> Result<TokenRequest, Rejectio
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| Rejection::bad_body("the request body is not UTF-8 text"))?;
-    let value = json::parse(text)
-        .map_err(|e| Rejection::bad_body(format!("the request body is not valid JSON: {e}")))?;
-    let members = value
-        .as_object()
-        .ok_or_else(|| Rejection::bad_body("the request body must be a JSON object"))?;
-    for (i, (key, _)) in members.iter().enumerate() {
-        if !matches!(key.as_str(), "scopes" | "expiresInMinutes") {
-            return Err(Rejection::bad_body(
-                "the request body may only have scopes and expiresInMinutes",
-            ));
-        }
-        if members[..i].iter().any(|(k, _)| k == key) {
-            return Err(Rejection::bad_body(format!(
-                "{key} is given more than once"
-            )));
-        }
+    let read = read_object::<R, BodyFields>(reader, text).map_err(|e| match e {
+        ReadError::NotJson => Rejection::bad_body("the request body is not valid JSON"),
+        ReadError::NotObject => Rejection::bad_body("the request body must be a JSON object"),
+    })?;
+    let fields = &read.value;
+    let known = [&fields.scopes, &fields.expires_in_minutes]
+        .iter()
+        .filter(|m| !m.is_absent())
+        .count();
+    if read.parsed.top > known {
+        return Err(Rejection::bad_body(
+            "the request body may only have scopes and expiresInMinutes",
+        ));
     }
-    match value.get("scopes") {
-        None | Some(Json::Null) => {}
-        Some(Json::Array(items)) => {
+    if read.repeats_a_name(false) {
+        // Only the two names are left; when both are there the text does not say which.
+        return Err(Rejection::bad_body(match known {
+            1 if fields.scopes.is_absent() => "expiresInMinutes is given more than once",
+            1 => "scopes is given more than once",
+            _ => "scopes or expiresInMinutes is given more than once",
+        }));
+    }
+    match &fields.scopes {
+        Member::Absent | Member::Null => {}
+        Member::Array(items) => {
             let not_strings =
                 || Rejection::bad_body("scopes must be an array of strings such as [\"chat\"]");
             if items.is_empty() {
@@ -1681,20 +2253,20 @@ pub fn parse_body(config: &Config, body: &[u8]) -> Result<TokenRequest, Rejectio
             }
             request.scopes = scopes;
         }
-        Some(_) => {
+        _ => {
             return Err(Rejection::bad_body(
                 "scopes must be an array of strings such as [\"chat\"]",
             ))
         }
     }
-    match value.get("expiresInMinutes") {
-        None | Some(Json::Null) => {}
-        Some(v) => {
+    match &fields.expires_in_minutes {
+        Member::Absent | Member::Null => {}
+        v => {
             // TOKEN_EXPIRES_IN_MINUTES is the default and the most a caller may ask for.
             let max = config.default_expires_in_minutes;
-            match v.as_i64() {
-                Some(n) if (60..=i64::from(max)).contains(&n) => {
-                    request.expires_in_minutes = n as u32
+            match v {
+                Member::Number(n) if n.fract() == 0.0 && (60.0..=f64::from(max)).contains(n) => {
+                    request.expires_in_minutes = *n as u32
                 }
                 _ if max == 60 => {
                     return Err(Rejection::bad_body(
@@ -1836,6 +2408,46 @@ mod tests {
     use base64::Engine as _;
     use std::collections::HashMap;
 
+    /// The native reader: serde_json (the package's is `JSON.parse` + serde-wasm-bindgen).
+    pub(super) struct SerdeJson;
+
+    impl JsonReader for SerdeJson {
+        type Value = serde_json::Value;
+        fn parse(&self, text: &str) -> Option<serde_json::Value> {
+            serde_json::from_str(text).ok()
+        }
+        fn read<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Option<T> {
+            T::deserialize(value).ok()
+        }
+    }
+
+    #[test]
+    fn bindings_from_host_values() {
+        let b = |json: &str| serde_json::from_str::<Binding>(json).unwrap();
+        assert_eq!(b(r#""https://x""#), Binding::Text("https://x".into()));
+        assert_eq!(b("600"), Binding::Text("600".into()));
+        assert_eq!(b("-3"), Binding::Text("-3".into()));
+        assert_eq!(b("600.0"), Binding::Text("600".into()));
+        assert_eq!(b("1.5"), Binding::Text("1.5".into()));
+        assert_eq!(b("null"), Binding::Missing);
+        for not_text in ["true", "[]", r#"["a"]"#, "{}", r#"{"get":1}"#] {
+            assert_eq!(b(not_text), Binding::NotText, "{not_text}");
+        }
+    }
+
+    /// The JSON text of an error body (as the package's JSON.stringify writes it).
+    fn body_text(r: &Rejection) -> String {
+        serde_json::to_string(&r.body()).unwrap()
+    }
+
+    /// `text` (a JSON object) as claims.
+    fn claims_of_json(text: &str) -> Claims {
+        read_object::<_, Claims>(&SerdeJson, text)
+            .ok()
+            .unwrap()
+            .value
+    }
+
     const CS: &str =
         "endpoint=https://acs.example.com/;accesskey=c2VjcmV0LWtleS1zZWNyZXQta2V5LXNlY3JldC1rZXk=";
     const SECRET: &str = "0123456789abcdef0123456789abcdef-hs256";
@@ -1898,7 +2510,7 @@ mod tests {
     const ISS: &str = "https://login.example.com/";
 
     fn verify_and_check(c: &Config, token: &str) -> Result<String, Rejection> {
-        match verify_token(c, token)? {
+        match verify_token(c, token, &SerdeJson)? {
             Verification::Verified(claims) => check_claims(c, &claims, NOW),
             Verification::NeedsKey(_) => panic!("needs a key"),
         }
@@ -2062,7 +2674,7 @@ mod tests {
             assert_eq!(r.code, "ConfigurationError");
             assert!(r.message.starts_with(expected), "{pairs:?}: {}", r.message);
             assert!(!r.message.contains("XYZZY"), "{}", r.message);
-            assert!(!r.body_json().contains("XYZZY"));
+            assert!(!body_text(&r).contains("XYZZY"));
         }
     }
 
@@ -2144,12 +2756,8 @@ mod tests {
     }
 
     fn error_code(r: &HttpResponse) -> String {
-        let body = json::parse(r.body.as_deref().unwrap()).unwrap();
-        body.get("error")
-            .and_then(|e| e.get("code"))
-            .and_then(Json::as_str)
-            .unwrap()
-            .to_string()
+        let body: serde_json::Value = serde_json::to_value(r.body.as_ref().unwrap()).unwrap();
+        body["error"]["code"].as_str().unwrap().to_string()
     }
 
     #[test]
@@ -2172,7 +2780,13 @@ mod tests {
         assert_eq!((r.status, error_code(&r).as_str()), (404, "NotFound"));
         let r = respond(begin(ok, &head("GET", "/healthz")));
         assert_eq!(r.status, 200);
-        assert_eq!(r.body.as_deref(), Some(r#"{"status":"ok"}"#));
+        assert_eq!(
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
+            Some(r#"{"status":"ok"}"#)
+        );
         let r = respond(begin(ok, &head("POST", "/healthz")));
         assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
         for m in ["GET", "PUT", "PATCH"] {
@@ -2484,34 +3098,36 @@ mod tests {
     #[test]
     fn numeric_dates_are_exact_milliseconds() {
         let date =
-            |value: &str| numeric_date(&json::parse(&format!(r#"{{"t":{value}}}"#)).unwrap(), "t");
+            |value: &str| numeric_date(&claims_of_json(&format!(r#"{{"exp":{value}}}"#)).exp, "t");
+        // The number is the f64 JSON.parse gives; its milliseconds are rounded down exactly (the
+        // product is not rounded to an f64 first).
         for (value, ms) in [
             ("1720647579", 1_720_647_579_000),
-            // floor(1.001 * 1000.0) is 1000 in f64; the text says 1001.
-            ("1.001", 1001),
+            ("1720647579.5", 1_720_647_579_500),
+            ("1.5", 1500),
+            // The f64 nearest 1.001 is just below it.
+            ("1.001", 1000),
             ("10.0005", 10_000),
             ("1.7206475791239E9", 1_720_647_579_123),
             ("-0.0005", -1),
             ("-0", 0),
             ("1e-400", 0),
-            ("99999999999999.999", 99_999_999_999_999_999),
-            ("-99999999999999.999", -99_999_999_999_999_999),
+            ("5e-324", 0),
+            ("-5e-324", -1),
+            // 99999999999999.984375 exactly: a 1/64 step at this size.
+            ("99999999999999.98", 99_999_999_999_999_984),
+            ("-99999999999999.98", -99_999_999_999_999_985),
         ] {
             assert_eq!(date(value), Ok(Some(ms)), "{value}");
         }
         // Present but null is the wrong type (refused); absent is fine.
         assert_eq!(date("null").unwrap_err().code, "InvalidToken");
-        assert_eq!(numeric_date(&json::parse("{}").unwrap(), "t"), Ok(None));
-        for bad in [
-            "1e14",
-            "-1e14",
-            "100000000000000",
-            "1e400",
-            "-1e400",
-            "\"1\"",
-            "[1]",
-            "true",
-        ] {
+        assert_eq!(numeric_date(&Member::Absent, "t"), Ok(None));
+        // JSON.parse makes 1e400 Infinity.
+        for inf in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            assert!(numeric_date(&Member::Number(inf), "t").is_err());
+        }
+        for bad in ["1e14", "-1e14", "100000000000000", "\"1\"", "[1]", "true"] {
             let err = date(bad).unwrap_err();
             assert_eq!(
                 err.message, "the app token's t claim is not a number of seconds",
@@ -2542,7 +3158,7 @@ mod tests {
             b64(claims(&iss_claim).as_bytes()),
             b64(&[7u8; 256])
         );
-        match verify_token(&jwks_only, &t).unwrap() {
+        match verify_token(&jwks_only, &t, &SerdeJson).unwrap() {
             Verification::NeedsKey(k) => {
                 assert_eq!(k.alg, KeyAlg::Rs256);
                 assert_eq!(k.kid.as_deref(), Some("k1"));
@@ -2566,7 +3182,7 @@ mod tests {
             b64(&[1u8; 70])
         );
         assert_eq!(
-            verify_token(&jwks_only, &es).unwrap_err().code,
+            verify_token(&jwks_only, &es, &SerdeJson).unwrap_err().code,
             "InvalidToken"
         );
         // Both configured: HS256 with the secret, RS256 with the JWKS.
@@ -2576,11 +3192,11 @@ mod tests {
             ("AUTH_AUDIENCE", "my-app"),
         ]);
         assert!(matches!(
-            verify_token(&both, &hs256(HS, &claims(&iss_claim), SECRET)),
+            verify_token(&both, &hs256(HS, &claims(&iss_claim), SECRET), &SerdeJson),
             Ok(Verification::Verified(_))
         ));
         assert!(matches!(
-            verify_token(&both, &t),
+            verify_token(&both, &t, &SerdeJson),
             Ok(Verification::NeedsKey(_))
         ));
     }
@@ -2604,10 +3220,13 @@ mod tests {
               {{"kty":"EC","kid":"e384","crv":"P-384","x":"{xy}","y":"{xy}"}},
               {{"kty":"oct","kid":"h1","k":"c2VjcmV0"}},
               {{"kty":"RSA","kid":"broken","n":"***","e":"AQAB"}},
-              "not an object"
+              {{"kty":"RSA","kid":"nulluse","n":"{n}","e":"AQAB","use":null}},
+              {{"kty":"RSA","kid":"opsnull","n":"{n}","e":"AQAB","key_ops":null}},
+              {{"kty":"RSA","kid":"algnum","n":"{n}","e":"AQAB","alg":256}},
+              "not an object", 1, null, true, ["kty", "RSA"]
             ]}}"#
         );
-        let keys = parse_jwks(&doc).unwrap();
+        let keys = parse_jwks(&doc, &SerdeJson).unwrap();
         let kids: Vec<_> = keys.iter().map(|k| k.kid.as_deref().unwrap()).collect();
         assert_eq!(kids, ["r1", "r2", "e1"]);
         assert_eq!(keys[2].alg, KeyAlg::Es256);
@@ -2621,9 +3240,26 @@ mod tests {
             key_candidates(&keys, KeyAlg::Rs256, Some("h1")),
             Vec::<usize>::new()
         );
-        assert!(parse_jwks("{}").is_err());
-        assert!(parse_jwks("nope").is_err());
-        assert_eq!(parse_jwks(r#"{"keys":[]}"#), Ok(vec![]));
+        assert!(parse_jwks("{}", &SerdeJson).is_err());
+        assert!(parse_jwks("nope", &SerdeJson).is_err());
+        assert_eq!(parse_jwks(r#"{"keys":[]}"#, &SerdeJson), Ok(vec![]));
+        for bad in [
+            r#"{"keys":{}}"#,
+            r#"{"keys":null}"#,
+            r#"[{"keys":[]}]"#,
+            "[[]]",
+        ] {
+            assert_eq!(
+                parse_jwks(bad, &SerdeJson),
+                Err("the JWKS has no keys array"),
+                "{bad}"
+            );
+        }
+        let deep = format!(r#"{{"keys":{}{}}}"#, "[".repeat(64), "]".repeat(64));
+        assert_eq!(
+            parse_jwks(&deep, &SerdeJson),
+            Err("the JWKS is not valid JSON")
+        );
     }
 
     #[test]
@@ -2704,7 +3340,7 @@ mod tests {
             ("ALLOWED_SCOPES", "chat,voip,chat.join"),
             ("TOKEN_EXPIRES_IN_MINUTES", "90"),
         ]);
-        let ok = |b: &str| parse_body(&c, b.as_bytes()).unwrap();
+        let ok = |b: &str| parse_body(&c, b.as_bytes(), &SerdeJson).unwrap();
         assert_eq!(
             ok(""),
             TokenRequest {
@@ -2723,16 +3359,20 @@ mod tests {
         assert_eq!(ok(r#"{"expiresInMinutes":75}"#).expires_in_minutes, 75);
         // TOKEN_EXPIRES_IN_MINUTES is the most a caller may ask for; the message names the range.
         for over in ["91", "1440"] {
-            let r =
-                parse_body(&c, format!(r#"{{"expiresInMinutes":{over}}}"#).as_bytes()).unwrap_err();
+            let r = parse_body(
+                &c,
+                format!(r#"{{"expiresInMinutes":{over}}}"#).as_bytes(),
+                &SerdeJson,
+            )
+            .unwrap_err();
             assert_eq!((r.status, r.code), (400, "InvalidRequestBody"));
             assert!(r.message.contains("from 60 to 90"), "{}", r.message);
         }
         let sixty = config(&[]);
-        let r = parse_body(&sixty, br#"{"expiresInMinutes":61}"#).unwrap_err();
+        let r = parse_body(&sixty, br#"{"expiresInMinutes":61}"#, &SerdeJson).unwrap_err();
         assert!(r.message.contains("must be 60"), "{}", r.message);
         assert_eq!(
-            parse_body(&sixty, br#"{"expiresInMinutes":60}"#)
+            parse_body(&sixty, br#"{"expiresInMinutes":60}"#, &SerdeJson)
                 .unwrap()
                 .expires_in_minutes,
             60
@@ -2754,20 +3394,57 @@ mod tests {
             r#"{"customId":"someone-else"}"#,
             r#"{"scopes":["chat"],"scopes":["voip"]}"#,
         ] {
-            let r = parse_body(&c, bad.as_bytes()).unwrap_err();
+            let r = parse_body(&c, bad.as_bytes(), &SerdeJson).unwrap_err();
             assert_eq!((r.status, r.code), (400, "InvalidRequestBody"), "{bad}");
         }
-        assert_eq!(parse_body(&c, b"\xff\xfe").unwrap_err().status, 400);
+        // Repeated names of the body itself (JSON.parse would keep the last one).
+        for (bad, message) in [
+            (
+                r#"{"scopes":["chat"],"scopes":["voip"]}"#,
+                "scopes is given more than once",
+            ),
+            (
+                r#"{"expiresInMinutes":60,"\u0065xpiresInMinutes":60}"#,
+                "expiresInMinutes is given more than once",
+            ),
+            (
+                r#"{"scopes":["chat"],"expiresInMinutes":60,"scopes":["chat"]}"#,
+                "scopes or expiresInMinutes is given more than once",
+            ),
+            (
+                r#"{"x":1,"x":1}"#,
+                "the request body may only have scopes and expiresInMinutes",
+            ),
+            // Nested objects are not the body's members: the scopes are wrong.
+            (
+                r#"{"scopes":[{"a":1,"a":2}]}"#,
+                "scopes must be an array of strings such as [\"chat\"]",
+            ),
+            ("[1]", "the request body must be a JSON object"),
+            ("{]", "the request body is not valid JSON"),
+        ] {
+            let r = parse_body(&c, bad.as_bytes(), &SerdeJson).unwrap_err();
+            assert_eq!(r.message, message, "{bad}");
+        }
+        assert_eq!(
+            parse_body(&c, b"\xff\xfe", &SerdeJson).unwrap_err().status,
+            400
+        );
         for bad in [
             r#"{"scopes":["voip.join"]}"#,
             r#"{"scopes":["chat","admin"]}"#,
         ] {
-            let r = parse_body(&c, bad.as_bytes()).unwrap_err();
+            let r = parse_body(&c, bad.as_bytes(), &SerdeJson).unwrap_err();
             assert_eq!((r.status, r.code), (403, "ScopeNotAllowed"), "{bad}");
             assert!(!r.message.contains("admin"));
         }
         let big = format!(r#"{{"scopes":["chat"]{}}}"#, " ".repeat(MAX_BODY_BYTES));
-        assert_eq!(parse_body(&c, big.as_bytes()).unwrap_err().status, 413);
+        assert_eq!(
+            parse_body(&c, big.as_bytes(), &SerdeJson)
+                .unwrap_err()
+                .status,
+            413
+        );
     }
 
     // ---- responses
@@ -2781,7 +3458,10 @@ mod tests {
         let r = token_response(&cors, "8:acs:r_1", "tok\"en", 1_720_647_579_123).unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(
-            r.body.as_deref(),
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
             Some(
                 r#"{"user":{"communicationUserId":"8:acs:r_1"},"token":"tok\"en","expiresOn":"2024-07-10T21:39:39.123Z"}"#
             )
@@ -2802,7 +3482,10 @@ mod tests {
         );
         let r = error_response(&Cors::default(), &Rejection::missing_token("no"));
         assert_eq!(
-            r.body.as_deref(),
+            r.body
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap())
+                .as_deref(),
             Some(r#"{"error":{"code":"MissingToken","message":"no"}}"#)
         );
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
@@ -3030,6 +3713,96 @@ mod tests {
             verify_and_check(&c, &hs_with(HS, &nested)),
             Ok("alice".into())
         );
+        // JSON.parse keeps the last of repeated names; the text's members are counted instead:
+        // a name spelled with an escape is the same name.
+        let escaped = format!(r#"{{"sub":"alice","exp":{exp},"\u0073ub":"bob"}}"#);
+        assert!(rejected(&c, &hs_with(HS, &escaped))
+            .1
+            .contains("payload has a member"));
+        // A repeated name in a nested object (or an object in an array) is refused too.
+        for ctx in [
+            r#"{"a":1,"a":2}"#,
+            r#"[{"a":1},{"b":{"c":1,"c":1}}]"#,
+            r#"{"a":{"a":{"a":1}},"b":[],"b":[]}"#,
+        ] {
+            let p = format!(r#"{{"sub":"alice","exp":{exp},"ctx":{ctx}}}"#);
+            assert!(
+                rejected(&c, &hs_with(HS, &p))
+                    .1
+                    .contains("payload has a member"),
+                "{ctx}"
+            );
+        }
+        // Colons, braces and quotes inside strings (keys included) are not members.
+        for ctx in [
+            r#"{"a:b":"c:d","e":"{\"f\":1}"}"#,
+            r#"["a:b",{"\\":":"},{"\\":":"}]"#,
+            r#""\u003a:\"\\:""#,
+        ] {
+            let p = format!(r#"{{"sub":"a:b{{","exp":{exp},"ctx":{ctx}}}"#);
+            assert_eq!(
+                verify_and_check(&c, &hs_with(HS, &p)),
+                Ok("a:b{".into()),
+                "{ctx}"
+            );
+        }
+        let h = r#"{"alg":"HS256","x":{"alg":"none","alg":"none"}}"#;
+        assert!(rejected(&c, &hs_with(h, &claims("")))
+            .1
+            .contains("header has a member"));
+    }
+
+    #[test]
+    fn json_text_members_are_counted_outside_strings() {
+        let count = |t: &str| count_text_members(t).map(|c| (c.all, c.top));
+        assert_eq!(count("{}"), Some((0, 0)));
+        assert_eq!(count(r#"{"a":1,"b":{"c":2},"d":[{"e":3}]}"#), Some((5, 3)));
+        assert_eq!(count(r#"{"a:\":":":"}"#), Some((1, 1)));
+        assert_eq!(count(r#"[{"a":1}, ":"]"#), Some((1, 0)));
+        // Surrogate pairs are fine; a lone surrogate (which JSON.parse would keep) is refused.
+        assert_eq!(count(r#"{"a":"\ud83d\ude00"}"#), Some((1, 1)));
+        for lone in [
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":"\ude00"}"#,
+            r#"{"a":"\ud83dx"}"#,
+            r#"{"a":"\ud83d\n"}"#,
+            r#"{"a":"\ud83d\ud83d"}"#,
+            r#"{"\udfff":1}"#,
+        ] {
+            assert_eq!(count(lone), None, "{lone}");
+        }
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(count(&nest(MAX_JSON_DEPTH)).is_some());
+        assert_eq!(count(&nest(MAX_JSON_DEPTH + 1)), None);
+        // ... which the token checks refuse as invalid JSON.
+        let c = config(&[]);
+        let exp = NOW / 1000 + 600;
+        let deep = |n: usize| {
+            let p = format!(r#"{{"sub":"a","exp":{exp},"x":{}}}"#, nest(n));
+            verify_and_check(&c, &hs_with(HS, &p))
+        };
+        assert_eq!(deep(MAX_JSON_DEPTH - 1), Ok("a".into()));
+        assert!(deep(MAX_JSON_DEPTH)
+            .unwrap_err()
+            .message
+            .contains("not valid JSON"));
+        let lone = format!(r#"{{"sub":"\ud800","exp":{exp}}}"#);
+        assert!(rejected(&c, &hs_with(HS, &lone))
+            .1
+            .contains("payload is not valid JSON"));
+        let pair = format!(r#"{{"sub":"\ud83d\ude00","exp":{exp}}}"#);
+        assert_eq!(verify_and_check(&c, &hs_with(HS, &pair)), Ok("😀".into()));
+        for (payload, needle) in [
+            ("[1]", "payload is not a JSON object"),
+            ("\"x\"", "payload is not a JSON object"),
+            ("null", "payload is not a JSON object"),
+            ("{", "payload is not valid JSON"),
+        ] {
+            assert!(
+                rejected(&c, &hs_with(HS, payload)).1.contains(needle),
+                "{payload}"
+            );
+        }
     }
 
     #[test]
@@ -3052,12 +3825,15 @@ mod tests {
         below[31] -= 1;
         for s in [half, below, [0x01; 32]] {
             assert!(
-                matches!(verify_token(&c, &token(&s)), Ok(Verification::NeedsKey(_))),
+                matches!(
+                    verify_token(&c, &token(&s), &SerdeJson),
+                    Ok(Verification::NeedsKey(_))
+                ),
                 "{s:?}"
             );
         }
         for s in [above, [0xff; 32], [0x80; 32]] {
-            let r = verify_token(&c, &token(&s)).unwrap_err();
+            let r = verify_token(&c, &token(&s), &SerdeJson).unwrap_err();
             assert_eq!((r.status, r.code), (401, "InvalidToken"));
             assert!(r.message.contains("low-S"), "{}", r.message);
         }
@@ -3073,7 +3849,7 @@ mod tests {
         for s in [above, below, [0xff; 32]] {
             assert!(
                 matches!(
-                    verify_token(&lenient, &token(&s)),
+                    verify_token(&lenient, &token(&s), &SerdeJson),
                     Ok(Verification::NeedsKey(_))
                 ),
                 "{s:?}"
@@ -3169,8 +3945,7 @@ mod tests {
         let c = config(&[]);
         let exp = NOW / 1000 + 600;
         let with_sub = |sub: &str| {
-            let mut s = String::new();
-            json::write_json_string(&mut s, sub);
+            let s = serde_json::to_string(sub).unwrap();
             hs_with(HS, &format!(r#"{{"sub":{s},"exp":{exp}}}"#))
         };
         for (sub, needle) in [
@@ -3187,7 +3962,7 @@ mod tests {
             assert!(msg.contains(needle), "{sub:?}: {msg}");
         }
         // The mapping key is `{12 hex}.hs256:{sub}`: 19 characters of prefix, 237 for the sub.
-        let claims_of = |sub: &str| json::parse(&format!(r#"{{"sub":"{sub}"}}"#)).unwrap();
+        let claims_of = |sub: &str| claims_of_json(&format!(r#"{{"sub":"{sub}"}}"#));
         let fits = "s".repeat(MAX_KEY_CHARS - 19);
         let key = mapping_key(&c, TrustSource::Secret, &claims_of(&fits), &fits).unwrap();
         assert_eq!(key.chars().count(), MAX_KEY_CHARS);
@@ -3205,8 +3980,8 @@ mod tests {
     #[test]
     fn each_trust_source_and_issuer_has_its_own_namespace() {
         let c = config(&[]);
-        let claims_iss = |iss: &str| json::parse(&format!(r#"{{"iss":"{iss}"}}"#)).unwrap();
-        let none = json::parse("{}").unwrap();
+        let claims_iss = |iss: &str| claims_of_json(&format!(r#"{{"iss":"{iss}"}}"#));
+        let none = claims_of_json("{}");
         let hs = mapping_key(&c, TrustSource::Secret, &claims_iss(ISS), "alice").unwrap();
         let jw = mapping_key(&c, TrustSource::Jwks, &claims_iss(ISS), "alice").unwrap();
         let other = mapping_key(
@@ -3465,12 +4240,27 @@ mod tests {
             r.header("access-control-expose-headers"),
             Some("retry-after")
         );
-        assert!(r.body.as_deref().unwrap().contains("42 seconds"));
+        assert!(r
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_string(b).unwrap())
+            .as_deref()
+            .unwrap()
+            .contains("42 seconds"));
         let plain = error_response(&Cors::default(), &Rejection::rate_limited(0));
         assert_eq!(plain.header("retry-after"), Some("1"));
         assert_eq!(plain.header("access-control-expose-headers"), None);
         let r = revoked_response(&cors);
-        assert_eq!((r.status, r.body.as_deref()), (204, None));
+        assert_eq!(
+            (
+                r.status,
+                r.body
+                    .as_ref()
+                    .map(|b| serde_json::to_string(b).unwrap())
+                    .as_deref()
+            ),
+            (204, None)
+        );
         assert_eq!(
             r.header("access-control-allow-origin"),
             Some("https://app.example.com")

@@ -13,16 +13,19 @@ use js_sys::{Array, Date, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{
+    Crypto, CryptoKey, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult,
+    Request, Response, ResponseInit, ResponseType, SubtleCrypto,
+};
 
 use super::client::CommunicationIdentityClient;
 use super::host::{self, bound_abort, AbortController, Timer};
 use crate::core::endpoint::{
-    self as ep, Binding, Config, HandlerOptions, HttpResponse, IdentityPlan, Jwk, JwkKey,
-    JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit, RateLimiter,
-    Rejection, RequestHead, TrustSource, Verification,
+    self as ep, Binding, Claims, Config, HandlerOptions, HttpResponse, IdentityPlan, JsonReader,
+    Jwk, JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit,
+    RateLimiter, Rejection, RequestHead, TrustSource, Verification,
 };
 use crate::core::error::show_number;
-use crate::core::json::Json;
 
 /// ACS calls of the endpoint give up after this long (retries included) unless `timeoutMs` says.
 const DEFAULT_ACS_TIMEOUT_MS: f64 = 20_000.0;
@@ -31,59 +34,37 @@ const JWKS_TIMEOUT_MS: f64 = 5_000.0;
 /// Largest JWKS document accepted.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
-#[wasm_bindgen]
-extern "C" {
-    type WebRequest;
-    #[wasm_bindgen(method, getter)]
-    fn method(this: &WebRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn url(this: &WebRequest) -> String;
-    #[wasm_bindgen(method, getter)]
-    fn headers(this: &WebRequest) -> WebHeaders;
-    #[wasm_bindgen(method, getter)]
-    fn body(this: &WebRequest) -> JsValue;
+/// `console.error` (messages never carry a secret).
+fn console_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
+}
 
-    type WebHeaders;
-    #[wasm_bindgen(method)]
-    fn get(this: &WebHeaders, name: &str) -> Option<String>;
-
-    type BodyStream;
-    #[wasm_bindgen(method, catch, js_name = getReader)]
-    fn get_reader(this: &BodyStream) -> Result<StreamReader, JsValue>;
-
-    type StreamReader;
-    #[wasm_bindgen(method, catch)]
-    fn read(this: &StreamReader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn cancel(this: &StreamReader) -> Result<Promise, JsValue>;
-
-    #[wasm_bindgen(js_name = Response)]
-    type WebResponse;
-    #[wasm_bindgen(constructor, js_class = "Response", catch)]
-    fn new_response(body: &JsValue, init: &Object) -> Result<WebResponse, JsValue>;
-
-    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
-    fn import_key(
-        format: &str,
-        key: &Object,
-        algorithm: &Object,
-        extractable: bool,
-        usages: &Array,
-    ) -> Result<Promise, JsValue>;
-
-    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
-    fn subtle_verify(
-        algorithm: &Object,
-        key: &JsValue,
-        signature: &Uint8Array,
-        data: &Uint8Array,
-    ) -> Result<Promise, JsValue>;
-
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(message: &str);
+/// WebCrypto's `crypto.subtle`, from the global (web-sys has `crypto` only on `Window` and
+/// `WorkerGlobalScope`; every runtime the endpoint runs in has it on the global).
+fn subtle() -> Option<SubtleCrypto> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
+    if absent(&crypto) {
+        return None;
+    }
+    Some(crypto.unchecked_into::<Crypto>().subtle())
 }
 
 // ---- small JS helpers --------------------------------------------------------------------------
+
+/// JSON in: the JS engine parses (`JSON.parse`), serde-wasm-bindgen converts to the core's types.
+struct JsEngine;
+
+impl JsonReader for JsEngine {
+    type Value = JsValue;
+
+    fn parse(&self, text: &str) -> Option<JsValue> {
+        js_sys::JSON::parse(text).ok()
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&self, value: &JsValue) -> Option<T> {
+        serde_wasm_bindgen::from_value(value.clone()).ok()
+    }
+}
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_object() || obj.is_function() {
@@ -114,19 +95,10 @@ fn now_ms() -> i64 {
     Date::now() as i64
 }
 
-/// A binding as the core sees it: text (numbers too, as wrangler `[vars]` may give them).
+/// A binding as the core sees it (see [`Binding`]'s `Deserialize`); a value serde-wasm-bindgen
+/// cannot read (a function) is not text.
 fn binding(bindings: &JsValue, name: &str) -> Binding {
-    let v = get(bindings, name);
-    if absent(&v) {
-        Binding::Missing
-    } else if let Some(s) = v.as_string() {
-        Binding::Text(s)
-    } else if let Some(n) = v.as_f64().filter(|n| n.is_finite()) {
-        // Integers exactly; a fraction (which no numeric binding accepts) rounded.
-        Binding::Text(show_number(n))
-    } else {
-        Binding::NotText
-    }
+    serde_wasm_bindgen::from_value(get(bindings, name)).unwrap_or(Binding::NotText)
 }
 
 fn kv_binding(v: &JsValue) -> KvBinding {
@@ -141,11 +113,10 @@ fn kv_binding(v: &JsValue) -> KvBinding {
 
 /// An option that must be a string when present (anything else makes the core reject it).
 fn string_option(options: &JsValue, key: &str) -> Option<String> {
-    let v = get(options, key);
-    if absent(&v) {
-        None
-    } else {
-        Some(v.as_string().unwrap_or_else(|| "\u{0}".into()))
+    match serde_wasm_bindgen::from_value(get(options, key)) {
+        Ok(None) => None,
+        Ok(Some(s)) => Some(s),
+        Err(_) => Some("\u{0}".into()),
     }
 }
 
@@ -287,18 +258,29 @@ fn to_response(r: &HttpResponse) -> Result<JsValue, JsValue> {
             &JsValue::from_str(value),
         ));
     }
-    let init = object(&[("status", r.status.into()), ("headers", headers.into())]);
-    let body = r.body.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    Ok(WebResponse::new_response(&body, &init)?.into())
+    let init = ResponseInit::new();
+    init.set_status(r.status);
+    init.set_headers(&headers);
+    let body = match &r.body {
+        None => None,
+        // JSON out: serde-wasm-bindgen makes the object (members in field order), the JS engine
+        // writes it.
+        Some(body) => {
+            let value = serde_wasm_bindgen::to_value(body)?;
+            Some(String::from(js_sys::JSON::stringify(&value)?))
+        }
+    };
+    Ok(Response::new_with_opt_str_and_init(body.as_deref(), &init)?.into())
 }
 
-async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValue> {
+async fn handle(state: Rc<State>, request: Request) -> Result<JsValue, JsValue> {
     let method = request.method();
     let url = request.url();
     let headers = request.headers();
-    let origin = headers.get("origin");
-    let content_length = headers.get("content-length");
-    let authorization = headers.get("authorization");
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let origin = header("origin");
+    let content_length = header("content-length");
+    let authorization = header("authorization");
     let head = RequestHead {
         method: &method,
         path: ep::request_path(&url),
@@ -331,7 +313,7 @@ async fn handle(state: Rc<State>, request: WebRequest) -> Result<JsValue, JsValu
 
 /// Verifies the app token and checks its claims; returns the user's mapping key.
 async fn app_user(state: &State, config: &Config, token: &str) -> Result<String, Rejection> {
-    let (claims, source) = match ep::verify_token(config, token)? {
+    let (claims, source) = match ep::verify_token(config, token, &JsEngine)? {
         Verification::Verified(claims) => (claims, TrustSource::Secret),
         Verification::NeedsKey(check) => (
             verify_with_jwks(state, config, check).await?,
@@ -413,13 +395,13 @@ async fn revoke_user(state: &State, config: &Config, token: &str) -> Result<(), 
 async fn issue(
     state: &State,
     config: &Config,
-    request: &WebRequest,
+    request: &Request,
     token: &str,
 ) -> Result<(String, String, i64), Rejection> {
     let sub = app_user(state, config, token).await?;
     rate_limit(state, config, &sub).await?;
     let body = read_body(request).await?;
-    let wanted = ep::parse_body(config, &body)?;
+    let wanted = ep::parse_body(config, &body, &JsEngine)?;
     let client = state
         .client
         .as_ref()
@@ -592,11 +574,10 @@ async fn get_token(
 // ---- the request body --------------------------------------------------------------------------
 
 /// Reads the body, refusing (413) as soon as more than 8 KiB arrived.
-async fn read_body(request: &WebRequest) -> Result<Vec<u8>, Rejection> {
-    let body = request.body();
-    if absent(&body) {
+async fn read_body(request: &Request) -> Result<Vec<u8>, Rejection> {
+    let Some(body) = request.body() else {
         return Ok(Vec::new());
-    }
+    };
     read_capped(body, ep::MAX_BODY_BYTES)
         .await
         .map_err(|e| match e {
@@ -613,32 +594,31 @@ enum Capped {
 
 /// Reads a `ReadableStream` of bytes, giving up (and cancelling it) as soon as more than `cap`
 /// bytes arrived.
-async fn read_capped(body: JsValue, cap: usize) -> Result<Vec<u8>, Capped> {
+async fn read_capped(body: ReadableStream, cap: usize) -> Result<Vec<u8>, Capped> {
     let unreadable = || Capped::Unreadable;
-    let reader = body
-        .unchecked_into::<BodyStream>()
-        .get_reader()
-        .map_err(|_| unreadable())?;
+    // `getReader` throws only for a locked stream (a body already being read).
+    if body.locked() {
+        return Err(unreadable());
+    }
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut out: Vec<u8> = Vec::new();
     loop {
-        let chunk = match reader.read() {
-            Ok(p) => JsFuture::from(p).await.map_err(|_| unreadable())?,
-            Err(_) => return Err(unreadable()),
-        };
-        if get(&chunk, "done").as_bool().unwrap_or(true) {
+        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| unreadable())?
+            .unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
             return Ok(out);
         }
-        let value = get(&chunk, "value");
+        let value = chunk.get_value();
         let bytes = match value.dyn_into::<Uint8Array>() {
             Ok(b) => b,
             Err(v) => Uint8Array::new(&v),
         };
         let len = bytes.length() as usize;
         if out.len() + len > cap {
-            if let Ok(p) = reader.cancel() {
-                // Nothing to wait for: the rest of the stream is discarded.
-                drop(p);
-            }
+            // Nothing to wait for: the rest of the stream is discarded.
+            drop(reader.cancel());
             return Err(Capped::TooLarge);
         }
         let start = out.len();
@@ -656,7 +636,7 @@ struct JwksCache {
     state: JwksState,
     keys: Vec<Jwk>,
     /// The imported `CryptoKey` of each entry of `keys`.
-    crypto_keys: Vec<JsValue>,
+    crypto_keys: Vec<CryptoKey>,
     /// The download in flight, shared by every request that waits for it.
     pending: Option<Promise>,
 }
@@ -683,11 +663,11 @@ fn jwks_lookup(
     policy: &JwksPolicy,
     url: &str,
     check: &KeyCheck,
-) -> (JwksAction, Vec<JsValue>, bool) {
+) -> (JwksAction, Vec<CryptoKey>, bool) {
     JWKS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let entry = jwks_entry(&mut cache, url);
-        let candidates: Vec<JsValue> =
+        let candidates: Vec<CryptoKey> =
             ep::key_candidates(&entry.keys, check.alg, check.kid.as_deref())
                 .into_iter()
                 .filter_map(|i| entry.crypto_keys.get(i).cloned())
@@ -709,7 +689,7 @@ async fn verify_with_jwks(
     state: &State,
     config: &Config,
     check: KeyCheck,
-) -> Result<Json, Rejection> {
+) -> Result<Claims, Rejection> {
     let url = config
         .jwks_url
         .as_deref()
@@ -747,10 +727,14 @@ async fn verify_with_jwks(
         KeyAlg::Rs256 => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
         KeyAlg::Es256 => object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]),
     };
-    let signature = Uint8Array::from(check.signature.as_slice());
-    let data = Uint8Array::from(check.signing_input.as_bytes());
+    let subtle = subtle().ok_or_else(|| Rejection::internal("WebCrypto is not available"))?;
     for key in candidates {
-        let verified = match subtle_verify(&algorithm, &key, &signature, &data) {
+        let verified = match subtle.verify_with_object_and_u8_array_and_u8_array(
+            &algorithm,
+            &key,
+            &check.signature,
+            check.signing_input.as_bytes(),
+        ) {
             Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
             Err(_) => None,
         };
@@ -798,7 +782,7 @@ async fn download_shared(url: &str, refetch: bool, fetch: Option<Function>) {
 }
 
 /// Downloads and imports the keys; `None` on any failure (logged without the URL).
-async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<JsValue>)> {
+async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<CryptoKey>)> {
     let failed = |why: &str| {
         console_error(&format!(
             "acs-identity/worker: the keys of AUTH_JWKS_URL could not be fetched ({why})"
@@ -828,22 +812,17 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
     if !response.is_object() {
         return failed("fetch did not return a Response");
     }
-    let status = get(&response, "status").as_f64().unwrap_or(0.0);
-    if get(&response, "type").as_string().as_deref() == Some("opaqueredirect")
-        || (300.0..400.0).contains(&status)
-    {
-        return failed(&format!(
-            "status {}: redirects are not followed",
-            show_number(status)
-        ));
+    let response: Response = response.unchecked_into();
+    let status = response.status();
+    if response.type_() == ResponseType::Opaqueredirect || (300..400).contains(&status) {
+        return failed(&format!("status {status}: redirects are not followed"));
     }
-    if status != 200.0 {
-        return failed(&format!("status {}", show_number(status)));
+    if status != 200 {
+        return failed(&format!("status {status}"));
     }
-    let body = get(&response, "body");
-    if absent(&body) {
+    let Some(body) = response.body() else {
         return failed("the response has no body");
-    }
+    };
     let bytes = match read_capped(body, MAX_JWKS_BYTES).await {
         Ok(b) => b,
         Err(Capped::TooLarge) => return failed("the document is too large"),
@@ -852,7 +831,7 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
     let Ok(text) = String::from_utf8(bytes) else {
         return failed("the document is not UTF-8 text");
     };
-    let keys = match ep::parse_jwks(&text) {
+    let keys = match ep::parse_jwks(&text, &JsEngine) {
         Ok(k) => k,
         Err(why) => return failed(why),
     };
@@ -868,7 +847,7 @@ async fn download(url: &str, fetch: Option<&Function>) -> Option<(Vec<Jwk>, Vec<
 }
 
 /// Imports one public key for `verify`; `None` when WebCrypto refuses it.
-async fn import_jwk(jwk: &Jwk) -> Option<JsValue> {
+async fn import_jwk(jwk: &Jwk) -> Option<CryptoKey> {
     let (key, algorithm) = match &jwk.key {
         JwkKey::Rsa { n, e } => (
             object(&[
@@ -895,6 +874,8 @@ async fn import_jwk(jwk: &Jwk) -> Option<JsValue> {
         ),
     };
     let usages = Array::of1(&"verify".into());
-    let promise = import_key("jwk", &key, &algorithm, false, &usages).ok()?;
-    JsFuture::from(promise).await.ok()
+    let promise = subtle()?
+        .import_key_with_object("jwk", &key, &algorithm, false, &usages)
+        .ok()?;
+    Some(JsFuture::from(promise).await.ok()?.unchecked_into())
 }

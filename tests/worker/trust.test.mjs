@@ -221,6 +221,17 @@ for (const runtime of ENDPOINT_RUNTIMES) {
       await refused(ep.hs, rawHs('{"alg":"HS256","typ":"JWT"}', `{"sub":"alice","exp":${exp},"sub":"bob"}`), 'InvalidToken', /payload has a member name more than once/);
       await refused(ep.hs, rawHs('{"alg":"HS256","typ":"JWT"}', `{"sub":"alice","exp":${exp},"exp":${exp + 86400 * 365}}`), 'InvalidToken', /more than once/);
       await refused(ep.hs, rawHs('{"alg":"HS256","alg":"HS256"}', `{"sub":"alice","exp":${exp}}`), 'InvalidToken', /header has a member name more than once/);
+      // The same name spelled with an escape, and repeated names in nested objects, are refused too.
+      await refused(ep.hs, rawHs('{"alg":"HS256"}', `{"sub":"alice","exp":${exp},"\\u0073ub":"bob"}`), 'InvalidToken', /payload has a member name more than once/);
+      await refused(ep.hs, rawHs('{"alg":"HS256"}', `{"sub":"alice","exp":${exp},"ctx":[{"a":1},{"a":1,"a":2}]}`), 'InvalidToken', /payload has a member name more than once/);
+      await refused(ep.hs, rawHs('{"alg":"HS256","x":{"k":1,"k":1}}', `{"sub":"alice","exp":${exp}}`), 'InvalidToken', /header has a member name more than once/);
+      // Colons, braces and quotes inside strings are no members; an outer name may recur nested.
+      const sub = `${newUser('colon')}:{"a":1}`;
+      const ok = await post(ep.hs, rawHs('{"alg":"HS256"}', `{"sub":${JSON.stringify(sub)},"exp":${exp},"ctx":{"sub":"x:y","\\"":":"}}`));
+      assert.equal(ok.status, 200, ok.text);
+      // A lone surrogate escape and nesting deeper than 64 levels are not valid JSON here.
+      await refused(ep.hs, rawHs('{"alg":"HS256"}', `{"sub":"\\ud800","exp":${exp}}`), 'InvalidToken', /payload is not valid JSON/);
+      await refused(ep.hs, rawHs('{"alg":"HS256"}', `{"sub":"alice","exp":${exp},"x":${'['.repeat(64)}${']'.repeat(64)}}`), 'InvalidToken', /payload is not valid JSON/);
     });
 
     test('non-canonical base64url is refused: padding, non-zero trailing bits', async () => {
