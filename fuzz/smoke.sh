@@ -5,7 +5,7 @@
 # target crashes or fails to build.
 #
 #   fuzz/smoke.sh            # every target, 30 s each
-#   fuzz/smoke.sh 10 json    # 10 s, only the json target
+#   fuzz/smoke.sh 10 url     # 10 s, only the url target
 #   FUZZ_SMOKE_SECONDS=60 fuzz/smoke.sh
 set -uo pipefail
 cd "$(dirname "$0")"

@@ -1,7 +1,6 @@
-//! Helpers shared by the fuzz targets: an independent HMAC, base64, a structured JSON generator
+//! Helpers shared by the fuzz targets: an independent HMAC, base64, member names the crate reads
 //! and the "no secret in a message" check.
 
-use acs_identity::core::json::{Json, Number};
 use arbitrary::{Result, Unstructured};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -46,37 +45,6 @@ pub fn assert_not_echoed(message: &str, secret: &str, fixed: &[String], what: &s
     }
 }
 
-/// An arbitrary JSON value of at most `depth` levels (numbers from [`arb_number`]).
-pub fn arb_json(u: &mut Unstructured, depth: usize) -> Result<Json> {
-    let choice = if depth == 0 {
-        u.int_in_range(0..=3)?
-    } else {
-        u.int_in_range(0..=5)?
-    };
-    Ok(match choice {
-        0 => Json::Null,
-        1 => Json::Bool(u.arbitrary()?),
-        2 => Json::Number(arb_number(u)?),
-        3 => Json::String(u.arbitrary()?),
-        4 => {
-            let n = u.int_in_range(0..=6)?;
-            let mut items = Vec::with_capacity(n);
-            for _ in 0..n {
-                items.push(arb_json(u, depth - 1)?);
-            }
-            Json::Array(items)
-        }
-        _ => {
-            let n = u.int_in_range(0..=6)?;
-            let mut members = Vec::with_capacity(n);
-            for _ in 0..n {
-                members.push((arb_key(u)?, arb_json(u, depth - 1)?));
-            }
-            Json::Object(members)
-        }
-    })
-}
-
 /// A member name: mostly names the crate reads, sometimes anything.
 pub fn arb_key(u: &mut Unstructured) -> Result<String> {
     const NAMES: [&str; 24] = [
@@ -109,115 +77,6 @@ pub fn arb_key(u: &mut Unstructured) -> Result<String> {
         Ok(u.choose(&NAMES)?.to_string())
     } else {
         u.arbitrary()
-    }
-}
-
-/// A number: integers, fractions, exponents, extremes (beyond `i64` and `f64` too).
-pub fn arb_number(u: &mut Unstructured) -> Result<Number> {
-    Ok(match u.int_in_range(0..=4)? {
-        0 => Number::from(i64::from(u.arbitrary::<i32>()?)),
-        1 => Number::from(u.arbitrary::<i64>()?),
-        2 => {
-            // A multiple of 1/8, written exactly: -12.375, 0.5, ...
-            let eighths = i32::from(u.arbitrary::<i16>()?);
-            let sign = if eighths < 0 { "-" } else { "" };
-            let (whole, part) = (eighths.unsigned_abs() / 8, eighths.unsigned_abs() % 8);
-            let text = if part == 0 {
-                format!("{sign}{whole}")
-            } else {
-                format!(
-                    "{sign}{whole}.{}",
-                    (part * 125).to_string().trim_end_matches('0')
-                )
-            };
-            number(&text)
-        }
-        3 => {
-            // A finite f64 as Rust writes it (shortest round-trip digits), plain or with an
-            // exponent: 1e300, 5e-324, 0.1, -0 ...
-            let n: f64 = u.arbitrary()?;
-            let n = if n.is_finite() { n } else { 0.5 };
-            number(&if u.arbitrary()? {
-                format!("{n:e}")
-            } else {
-                format!("{n}")
-            })
-        }
-        _ => {
-            // Any text of the grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-            let digits = |u: &mut Unstructured, first_nonzero: bool| -> Result<String> {
-                let len = u.int_in_range(1..=24)?;
-                let mut s = String::with_capacity(len);
-                for i in 0..len {
-                    let low = if i == 0 && first_nonzero { 1 } else { 0 };
-                    s.push(char::from(b'0' + u.int_in_range(low..=9u8)?));
-                }
-                Ok(s)
-            };
-            let mut text = String::new();
-            if u.arbitrary()? {
-                text.push('-');
-            }
-            if u.ratio(1, 4)? {
-                text.push('0');
-            } else {
-                text.push_str(&digits(u, true)?);
-            }
-            if u.arbitrary()? {
-                text.push('.');
-                text.push_str(&digits(u, false)?);
-            }
-            if u.arbitrary()? {
-                text.push_str(u.choose(&["e", "E", "e+", "E-", "e-"])?);
-                text.push_str(&digits(u, false)?);
-            }
-            number(&text)
-        }
-    })
-}
-
-/// The number written `text`, which the generator built from the grammar.
-fn number(text: &str) -> Number {
-    Number::parse(text).unwrap_or_else(|| panic!("the generator built a non-number: {text:?}"))
-}
-
-/// Every string value under a member named `name`, at any depth.
-pub fn strings_named<'a>(v: &'a Json, name: &str, out: &mut Vec<&'a str>) {
-    match v {
-        Json::Array(items) => items.iter().for_each(|i| strings_named(i, name, out)),
-        Json::Object(members) => {
-            for (k, val) in members {
-                if k == name {
-                    if let Json::String(s) = val {
-                        out.push(s);
-                    }
-                }
-                strings_named(val, name, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `v` with every string under a member named `name` replaced by `f(old)`.
-pub fn replace_named(v: &Json, name: &str, f: &dyn Fn(&str) -> String) -> Json {
-    match v {
-        Json::Array(items) => {
-            Json::Array(items.iter().map(|i| replace_named(i, name, f)).collect())
-        }
-        Json::Object(members) => Json::Object(
-            members
-                .iter()
-                .map(|(k, val)| {
-                    let val = match val {
-                        Json::String(s) if k == name => Json::String(f(s)),
-                        other => replace_named(other, name, f),
-                    };
-                    (k.clone(), val)
-                })
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 

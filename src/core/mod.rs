@@ -8,7 +8,6 @@ pub mod connection_string;
 pub mod date;
 pub mod endpoint;
 pub mod identifiers;
-pub mod json;
 pub mod operations;
 pub mod retry;
 pub mod signing;
