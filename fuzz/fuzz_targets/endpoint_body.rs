@@ -7,26 +7,13 @@
 #![no_main]
 
 use acs_identity::core::endpoint::{
-    check_content_length, count_text_members, parse_body, Config, JsonReader, KvBinding,
-    MemberCount, MAX_BODY_BYTES,
+    check_content_length, count_text_members, parse_body, Config, KvBinding, MemberCount,
+    MAX_BODY_BYTES,
 };
-use acs_identity_fuzz::{endpoint_config, ENDPOINT_CS, ENDPOINT_SECRET};
+use acs_identity_fuzz::{endpoint_config, SerdeJson, ENDPOINT_CS, ENDPOINT_SECRET};
 use libfuzzer_sys::fuzz_target;
-use serde::de::{Deserialize, DeserializeOwned};
+use serde::de::Deserialize;
 use std::sync::OnceLock;
-
-/// The native reader (the package's is `JSON.parse` + serde-wasm-bindgen).
-struct SerdeJson;
-
-impl JsonReader for SerdeJson {
-    type Value = serde_json::Value;
-    fn parse(&self, text: &str) -> Option<serde_json::Value> {
-        serde_json::from_str(text).ok()
-    }
-    fn read<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Option<T> {
-        T::deserialize(value).ok()
-    }
-}
 
 const CS: &str = ENDPOINT_CS;
 const SECRET: &str = ENDPOINT_SECRET;

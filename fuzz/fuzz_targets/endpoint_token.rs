@@ -20,32 +20,19 @@
 use acs_identity::core::endpoint::{
     bearer_token, check_claims, count_text_members, is_low_s, jwks_action, jwks_keys_trusted,
     key_candidates, mapping_key, parse_jwks, seconds_to_ms_floor, verify_token, Claims, Config,
-    JsonReader, JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KvBinding, Member, MemberCount,
-    TrustSource, Verification, CLOCK_SKEW_MS, MAX_JSON_DEPTH, MAX_KEY_CHARS, MAX_SUB_BYTES,
-    MAX_SUB_CHARS,
+    JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KvBinding, Member, MemberCount, TrustSource,
+    Verification, CLOCK_SKEW_MS, MAX_JSON_DEPTH, MAX_KEY_CHARS, MAX_SUB_BYTES, MAX_SUB_CHARS,
 };
 use acs_identity_fuzz::{
-    assert_not_echoed, b64url, endpoint_config, hmac_raw, text, ENDPOINT_CS, ENDPOINT_SECRET,
+    assert_not_echoed, b64url, endpoint_config, hmac_raw, text, SerdeJson, ENDPOINT_CS,
+    ENDPOINT_SECRET,
 };
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
-
-/// The native reader (the package's is `JSON.parse` + serde-wasm-bindgen).
-struct SerdeJson;
-
-impl JsonReader for SerdeJson {
-    type Value = serde_json::Value;
-    fn parse(&self, text: &str) -> Option<serde_json::Value> {
-        serde_json::from_str(text).ok()
-    }
-    fn read<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Option<T> {
-        T::deserialize(value).ok()
-    }
-}
 
 /// The oracle: whether any object of a JSON text repeats a member name (serde_json streams
 /// every name, decoded, before its map keeps only one).

@@ -1,10 +1,12 @@
 //! Helpers shared by the fuzz targets: an independent HMAC, base64, member names the crate reads
 //! and the "no secret in a message" check.
 
+use acs_identity::core::endpoint::JsonReader;
 use arbitrary::{Result, Unstructured};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 /// base64(HMAC-SHA256(key, message)), computed here without the crate's signer.
@@ -103,4 +105,17 @@ pub fn endpoint_config(
             .map_or(Binding::Missing, |(_, v)| Binding::Text(v.to_string()))
     };
     Config::from_bindings(&lookup, kv, &HandlerOptions::default()).expect("config")
+}
+
+/// The native reader (the package's is `JSON.parse` + serde-wasm-bindgen).
+pub struct SerdeJson;
+
+impl JsonReader for SerdeJson {
+    type Value = serde_json::Value;
+    fn parse(&self, text: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(text).ok()
+    }
+    fn read<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Option<T> {
+        T::deserialize(value).ok()
+    }
 }
