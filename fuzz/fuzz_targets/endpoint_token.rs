@@ -17,11 +17,12 @@
 //! object is never accepted, and the counts differ exactly when a name repeats.
 #![no_main]
 
+use acs_identity::core::access_token::exact_ms_of_seconds;
 use acs_identity::core::endpoint::{
     bearer_token, check_claims, count_text_members, is_low_s, jwks_action, jwks_keys_trusted,
-    key_candidates, mapping_key, parse_jwks, seconds_to_ms_floor, verify_token, Claims, Config,
-    JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KvBinding, Member, MemberCount, TrustSource,
-    Verification, CLOCK_SKEW_MS, MAX_JSON_DEPTH, MAX_KEY_CHARS, MAX_SUB_BYTES, MAX_SUB_CHARS,
+    key_candidates, mapping_key, parse_jwks, verify_token, Claims, Config, JwkKey, JwksAction,
+    JwksPolicy, JwksState, KeyAlg, KvBinding, Member, MemberCount, TrustSource, Verification,
+    CLOCK_SKEW_MS, MAX_JSON_DEPTH, MAX_KEY_CHARS, MAX_SUB_BYTES, MAX_SUB_CHARS,
 };
 use acs_identity_fuzz::{
     assert_not_echoed, b64url, endpoint_config, hmac_raw, text, SerdeJson, ENDPOINT_CS,
@@ -359,7 +360,7 @@ fn check_token(token: &str, now_ms: i64) {
                         assert_eq!(claims.sub.as_str(), Some(sub.as_str()));
                         assert_eq!(payload["sub"].as_str(), Some(sub.as_str()));
                         let exp = match claims.exp {
-                            Member::Number(n) => seconds_to_ms_floor(n),
+                            Member::Number(n) => exact_ms_of_seconds(n),
                             _ => None,
                         }
                         .expect("exp");

@@ -170,24 +170,28 @@ fn floor_times_1000(x: f64) -> i64 {
     (scaled >> shift) as i64
 }
 
-/// Seconds since the epoch (possibly fractional) to whole milliseconds, rounded down, within the
-/// supported dates. Exact for the number as JavaScript prints it (its shortest decimal form):
-/// `1.001` is 1001 ms, although the double nearest 1.001 is a little less. When a whole number
-/// of milliseconds reads as the same double, that is the number's shortest form (within the
-/// supported dates a double is finer than a millisecond); otherwise no multiple of a
-/// millisecond lies between the double and its shortest form, and the exact floor is the same.
-pub fn seconds_to_ms(seconds: f64) -> Option<i64> {
-    // The supported dates are within ±2.6e11 s; beyond 1e12 s nothing is in range.
-    if seconds.is_nan() || seconds.abs() >= 1e12 {
+/// Seconds (possibly fractional, the number `JSON.parse` gives) to whole milliseconds, rounded
+/// down; `None` for NaN, infinities and magnitudes of 10^14 s or more. Exact for the number as
+/// JavaScript prints it (its shortest decimal form): `1.001` is 1001 ms, although the double
+/// nearest 1.001 is a little less. When a whole number of milliseconds reads as the same double,
+/// that is the number's shortest form (where a double is finer than a millisecond, that is within
+/// ±2^43 s); otherwise no multiple of a millisecond lies between the double and its shortest
+/// form, and the exact floor is the same. Used for the ACS token's and the app token's dates.
+pub fn exact_ms_of_seconds(seconds: f64) -> Option<i64> {
+    if seconds.is_nan() || seconds.abs() >= 1e14 {
         return None;
     }
     let nearest = (seconds * 1000.0).round();
-    let ms = if nearest / 1000.0 == seconds {
+    Some(if nearest / 1000.0 == seconds {
         nearest as i64
     } else {
         floor_times_1000(seconds)
-    };
-    Some(ms).filter(|ms| (date::MIN_UNIX_MS..=date::MAX_UNIX_MS).contains(ms))
+    })
+}
+
+/// [`exact_ms_of_seconds`] within the supported dates.
+pub fn seconds_to_ms(seconds: f64) -> Option<i64> {
+    exact_ms_of_seconds(seconds).filter(|ms| (date::MIN_UNIX_MS..=date::MAX_UNIX_MS).contains(ms))
 }
 
 /// Decodes an access token's claims. `exp` is required and must be a number of seconds

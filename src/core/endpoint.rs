@@ -34,7 +34,7 @@
 //! `aud` (string or array) when configured, `sub` required (1..256 characters, it becomes the ACS
 //! `customId` or the KV key).
 
-use super::access_token::decode_base64url;
+use super::access_token::{decode_base64url, exact_ms_of_seconds};
 use super::connection_string::ConnectionString;
 use super::date;
 use super::error::show_number;
@@ -1741,54 +1741,13 @@ pub fn verify_token<R: JsonReader>(
     }))
 }
 
-/// The largest magnitude of a `NumericDate` in milliseconds, exclusive: 10^14 seconds (about
-/// three million years) either side of the epoch.
-const NUMERIC_DATE_LIMIT_MS: i128 = 100_000_000_000_000_000;
-
-/// `floor(seconds × 1000)`, exactly (no rounding of the product), when it is within ±10^17
-/// (10^14 seconds, about three million years, either side of the epoch).
-pub fn seconds_to_ms_floor(seconds: f64) -> Option<i64> {
-    if !seconds.is_finite() {
-        return None;
-    }
-    // seconds = ±mantissa × 2^exponent, exactly.
-    let bits = seconds.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & ((1 << 52) - 1);
-    let (mantissa, exponent) = if biased == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1 << 52), biased - 1075)
-    };
-    let mut ms = i128::from(mantissa) * 1000;
-    if seconds.is_sign_negative() {
-        ms = -ms;
-    }
-    let ms = if exponent >= 0 {
-        // At least 2^52 seconds: far beyond the limit.
-        return None;
-    } else if exponent > -127 {
-        // An arithmetic shift rounds down, negative numbers included.
-        ms >> -exponent
-    } else if ms < 0 {
-        -1
-    } else {
-        0
-    };
-    if ms.unsigned_abs() < NUMERIC_DATE_LIMIT_MS as u128 {
-        Some(ms as i64)
-    } else {
-        None
-    }
-}
-
-/// A `NumericDate` claim in milliseconds, rounded down (exactly, from the number `JSON.parse`
-/// gives); `Err` when present but not a number of seconds whose milliseconds are within
-/// ±[`NUMERIC_DATE_LIMIT_MS`] (`null` included).
+/// A `NumericDate` claim in milliseconds, rounded down (exactly, for the number as JavaScript
+/// prints it: [`exact_ms_of_seconds`]); `Err` when present but not a number of seconds within
+/// ±10^14 s, about three million years either side of the epoch (`null` included).
 fn numeric_date(claim: &Member, name: &str) -> Result<Option<i64>, Rejection> {
     let ms = match claim {
         Member::Absent => return Ok(None),
-        Member::Number(n) => seconds_to_ms_floor(*n),
+        Member::Number(n) => exact_ms_of_seconds(*n),
         _ => None,
     };
     match ms {
@@ -3099,14 +3058,14 @@ mod tests {
     fn numeric_dates_are_exact_milliseconds() {
         let date =
             |value: &str| numeric_date(&claims_of_json(&format!(r#"{{"exp":{value}}}"#)).exp, "t");
-        // The number is the f64 JSON.parse gives; its milliseconds are rounded down exactly (the
-        // product is not rounded to an f64 first).
+        // The number is the f64 JSON.parse gives; its milliseconds are those of its shortest
+        // decimal form (as JavaScript prints it), rounded down.
         for (value, ms) in [
             ("1720647579", 1_720_647_579_000),
             ("1720647579.5", 1_720_647_579_500),
             ("1.5", 1500),
-            // The f64 nearest 1.001 is just below it.
-            ("1.001", 1000),
+            // The f64 nearest 1.001 is just below it; the number as written is 1001 ms.
+            ("1.001", 1001),
             ("10.0005", 10_000),
             ("1.7206475791239E9", 1_720_647_579_123),
             ("-0.0005", -1),
@@ -3114,9 +3073,9 @@ mod tests {
             ("1e-400", 0),
             ("5e-324", 0),
             ("-5e-324", -1),
-            // 99999999999999.984375 exactly: a 1/64 step at this size.
+            // 99999999999999.984375 exactly: a 1/64 step at this size, coarser than a millisecond.
             ("99999999999999.98", 99_999_999_999_999_984),
-            ("-99999999999999.98", -99_999_999_999_999_985),
+            ("-99999999999999.98", -99_999_999_999_999_984),
         ] {
             assert_eq!(date(value), Ok(Some(ms)), "{value}");
         }
