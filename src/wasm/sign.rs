@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::{to_js, IntoJsResult};
-use crate::core::connection_string::{ConnectionString, Endpoint};
+use crate::core::connection_string::ConnectionString;
 use crate::core::signing::{self, AccessKey};
 use crate::core::url::Url;
 use crate::core::{date, Error, ErrorKind};
@@ -161,12 +161,6 @@ pub fn parse_connection_string(cs: JsValue) -> Result<JsValue, JsValue> {
     Ok(serde_wasm_bindgen::to_value(&ParsedConnectionString {
         endpoint: parsed.endpoint.as_str(),
     })?)
-}
-
-/// Validates an endpoint URL and returns it normalised (`https://host[:port]/`).
-#[wasm_bindgen(js_name = "__normalizeEndpoint")]
-pub fn normalize_endpoint(endpoint: String) -> Result<String, JsValue> {
-    Ok(Endpoint::parse(&endpoint).js()?.as_str())
 }
 
 thread_local! {
