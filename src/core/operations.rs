@@ -451,7 +451,7 @@ pub struct Minutes(pub f64);
 
 impl Serialize for Minutes {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        // Number.MAX_SAFE_INTEGER: serde_wasm_bindgen writes integers up to it as numbers.
+        // Number.MAX_SAFE_INTEGER: serde-wasm-bindgen writes integers up to it as numbers.
         const EXACT: f64 = 9_007_199_254_740_991.0;
         let m = self.0;
         if m.fract() == 0.0 && m.abs() <= EXACT {
@@ -493,7 +493,7 @@ pub struct ExchangeBody {
 }
 
 /// A request body. The boundary writes it as JSON text (in the package: the value made by
-/// `serde_wasm_bindgen`, with `None` as `null`, written by `JSON.stringify`, as the official SDK
+/// serde-wasm-bindgen, with `None` as `null`, written by `JSON.stringify`, as the official SDK
 /// writes its bodies); that text is what is signed and sent.
 #[derive(Clone, PartialEq)]
 pub enum RequestBody {
