@@ -15,7 +15,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::error::{to_js, to_js_with_cause, IntoJsResult, JsJson};
 use super::host::{
-    self, bound_abort, AbortController, AbortSignal, Listener, RequestInit, Response, Timer,
+    self, absent, bound_abort, date, set, AbortController, AbortSignal, Listener, RequestInit,
+    Response, Timer,
 };
 use crate::core::connection_string::{ConnectionString, Endpoint};
 use crate::core::operations::{
@@ -145,10 +146,6 @@ fn read<T: Default + serde::de::DeserializeOwned>(v: &JsValue) -> T {
     } else {
         T::default()
     }
-}
-
-fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
 }
 
 fn options_object(v: &JsValue, name: &str) -> crate::core::Result<()> {
@@ -297,15 +294,6 @@ fn expires(options: &MethodOptions) -> crate::core::Result<Option<Nullable<Minut
 //
 // Result objects are made by serde-wasm-bindgen from these types, shaped as the SDK's; dates are
 // JavaScript `Date`s, kept as they are.
-
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-fn date(ms: i64) -> JsValue {
-    js_sys::Date::new(&JsValue::from_f64(ms as f64)).into()
-}
 
 /// `{ communicationUserId, customId?, lastTokenIssuedAt? }`
 #[derive(Serialize)]

@@ -19,7 +19,7 @@ use web_sys::{
 };
 
 use super::client::CommunicationIdentityClient;
-use super::host::{self, bound_abort, AbortController, Timer};
+use super::host::{self, absent, bound_abort, set, AbortController, Timer};
 use crate::core::endpoint::{
     self as ep, Binding, Claims, Config, HandlerOptions, HttpResponse, IdentityPlan, JsonReader,
     Jwk, JwkKey, JwksAction, JwksPolicy, JwksState, KeyAlg, KeyCheck, KvBinding, Next, RateLimit,
@@ -74,21 +74,12 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     }
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
 fn object(pairs: &[(&str, JsValue)]) -> Object {
     let o = Object::new();
     for (k, v) in pairs {
         set(&o, k, v);
     }
     o
-}
-
-fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
 }
 
 fn now_ms() -> i64 {

@@ -188,3 +188,21 @@ pub fn uuid_v4() -> String {
     }
     s
 }
+
+// ---- small value helpers shared by the client, the endpoint and decodeAccessToken --------------
+
+/// `undefined` or `null`: an option or binding that is not given.
+pub fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// Sets a property of a plain object.
+pub fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A JavaScript `Date` for Unix milliseconds.
+pub fn date(ms: i64) -> JsValue {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64)).into()
+}

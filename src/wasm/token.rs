@@ -5,6 +5,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::error::{to_js, IntoJsResult};
+use super::host::date;
 use crate::core::access_token::{decode_access_token as decode, Claims, Parsed};
 use crate::core::{Error, ErrorKind};
 
@@ -29,10 +30,6 @@ struct Decoded {
     expires_on: JsValue,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     claims: JsValue,
-}
-
-fn date(ms: i64) -> JsValue {
-    js_sys::Date::new(&JsValue::from_f64(ms as f64)).into()
 }
 
 /// `decodeAccessToken(token)` → `{ communicationUserId, scopes, issuedAt?, expiresOn, claims }`.
